@@ -1,0 +1,1 @@
+"""One module per ``calib`` verb; each exposes ``register(subparsers)``."""

@@ -1,0 +1,20 @@
+"""`calib sim`: placeholder until its issue lands (the verb is registered so `--help` lists it)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+__all__ = ["register"]
+
+
+def register(sub: Any) -> None:
+    """Register the `sim` verb."""
+    p = sub.add_parser("sim", help="(not yet available)")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    print("calib: 'sim' is not available in this version yet", file=sys.stderr)
+    return 2

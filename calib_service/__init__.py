@@ -1,0 +1,1 @@
+"""The calibration domain: equipment, standards, traceability, calibrations, records, evidence."""

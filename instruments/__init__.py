@@ -1,0 +1,1 @@
+"""Serial instruments: link, protocol codecs, drivers and simulators (imports pyserial and pint only)."""
