@@ -1,0 +1,282 @@
+"""JJG 596-2012 electronic AC electricity meters: basic error by the standard-meter method.
+
+The data below (limits, rounding intervals, load points) is a versioned table: every row cites its
+source and says whether it was verified against the official text. The limit figures are those of IEC
+62053-21/22 (≙ GB/T 17215.321/322) as quoted in ``shared/domain/regulations.md`` §1 and are **not
+verified** against JJG 596-2012 itself; replace them here (and bump ``DATA_VERSION``) once checked.
+
+Uncertainty model of the error at one load point (documented in ``docs/procedures/jjg596.md``)::
+
+    γ = γ̄ + δ_std + δ_res
+
+γ̄ is the mean of the n error readings of the bench's error calculator (Type A, ν = n − 1); δ_std the
+reference standard meter's error, zero with the expanded uncertainty of its certificate valid on the day
+(Type B, normal); δ_res the quantisation of the standard's pulse count m, rectangular with half-width
+100/m %. The reported U is never below the CMC of the centre's measurement standard.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import uncertainty
+from calib_service.decision import decide, round_to_interval
+from calib_service.errors import RecordValidationError
+
+__all__ = [
+    "CODE",
+    "DATA_VERSION",
+    "LIMITS",
+    "ROUNDING_INTERVAL",
+    "LimitRow",
+    "LoadPoint",
+    "PointResult",
+    "evaluate_point",
+    "load_points",
+    "mpe_for",
+    "pulses_for",
+]
+
+CODE = "JJG 596-2012"
+TITLE_ZH = "电子式交流电能表检定规程"
+TITLE_EN = "Verification Regulation of Electronic AC Electricity Meters"
+FAMILY = "electricity"
+DATA_VERSION = "2026.12-1"
+
+_SRC_LIMITS = (
+    "IEC 62053-21/22 (≙ GB/T 17215.321/322) as quoted in shared/domain/regulations.md §1; "
+    "not yet checked against JJG 596-2012"
+)
+_SRC_ROUNDING = (
+    "commonly quoted JJG 596 practice: 1/10 of the class index; not yet checked against JJG 596-2012"
+)
+
+#: Classes this table covers; S classes are transformer-operated (currents relative to In),
+#: classes 1 and 2 direct-connected (currents relative to Ib).
+CLASSES: tuple[str, ...] = ("0.2S", "0.5S", "1", "2")
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    """MPE (± %, relative) of active energy for a class, power factor and current range.
+
+    ``i_low``/``i_high`` are fractions of the basic current (In for S classes, Ib otherwise);
+    ``i_high`` None means up to Imax.
+    """
+
+    accuracy_class: str
+    power_factor: str
+    i_low: float
+    i_high: float | None
+    mpe_percent: float
+    verified: bool
+    source: str
+
+
+def _rows(cls: str, pf: str, spans: Sequence[tuple[float, float | None, float]]) -> list[LimitRow]:
+    return [LimitRow(cls, pf, lo, hi, mpe, False, _SRC_LIMITS) for lo, hi, mpe in spans]
+
+
+LIMITS: tuple[LimitRow, ...] = tuple(
+    _rows("0.2S", "1.0", [(0.01, 0.05, 0.4), (0.05, None, 0.2)])
+    + _rows("0.2S", "0.5L", [(0.02, 0.1, 0.5), (0.1, None, 0.3)])
+    + _rows("0.5S", "1.0", [(0.01, 0.05, 1.0), (0.05, None, 0.5)])
+    + _rows("0.5S", "0.5L", [(0.02, 0.1, 1.0), (0.1, None, 0.6)])
+    + _rows("1", "1.0", [(0.05, 0.1, 1.5), (0.1, None, 1.0)])
+    + _rows("1", "0.5L", [(0.1, 0.2, 1.5), (0.2, None, 1.0)])
+    + _rows("2", "1.0", [(0.05, 0.1, 2.5), (0.1, None, 2.0)])
+    + _rows("2", "0.5L", [(0.1, 0.2, 2.5), (0.2, None, 2.0)])
+)
+
+#: Rounding interval (化整间距) of the relative error, % (unverified, see ``_SRC_ROUNDING``).
+ROUNDING_INTERVAL: dict[str, tuple[float, bool, str]] = {
+    "0.2S": (0.02, False, _SRC_ROUNDING),
+    "0.5S": (0.05, False, _SRC_ROUNDING),
+    "1": (0.1, False, _SRC_ROUNDING),
+    "2": (0.2, False, _SRC_ROUNDING),
+}
+
+
+@dataclass(frozen=True)
+class LoadPoint:
+    """One load point: current as a multiple of the basic current (``"Imax"`` for the maximum) and PF."""
+
+    label: str
+    current: float | str
+    power_factor: str
+
+    def amps(self, basic_current: float, max_current: float) -> float:
+        """The current in A for a meter rated ``basic_current`` (``max_current``)."""
+        return max_current if self.current == "Imax" else float(self.current) * basic_current
+
+    def pf_value(self) -> float:
+        """The power factor as a number (0.5L → 0.5)."""
+        return float(self.power_factor.rstrip("LC"))
+
+
+_POINTS_DIRECT: tuple[LoadPoint, ...] = (
+    LoadPoint("Imax, 1.0", "Imax", "1.0"),
+    LoadPoint("Ib, 1.0", 1.0, "1.0"),
+    LoadPoint("0.1Ib, 1.0", 0.1, "1.0"),
+    LoadPoint("0.05Ib, 1.0", 0.05, "1.0"),
+    LoadPoint("Imax, 0.5L", "Imax", "0.5L"),
+    LoadPoint("Ib, 0.5L", 1.0, "0.5L"),
+    LoadPoint("0.2Ib, 0.5L", 0.2, "0.5L"),
+)
+_POINTS_S: tuple[LoadPoint, ...] = (
+    LoadPoint("Imax, 1.0", "Imax", "1.0"),
+    LoadPoint("In, 1.0", 1.0, "1.0"),
+    LoadPoint("0.05In, 1.0", 0.05, "1.0"),
+    LoadPoint("0.01In, 1.0", 0.01, "1.0"),
+    LoadPoint("Imax, 0.5L", "Imax", "0.5L"),
+    LoadPoint("In, 0.5L", 1.0, "0.5L"),
+    LoadPoint("0.1In, 0.5L", 0.1, "0.5L"),
+)
+
+
+def _check_class(accuracy_class: str) -> None:
+    if accuracy_class not in CLASSES:
+        raise RecordValidationError(
+            f"accuracy class {accuracy_class!r} is not covered by {CODE}; use one of {', '.join(CLASSES)}"
+        )
+
+
+def load_points(accuracy_class: str) -> tuple[LoadPoint, ...]:
+    """The basic-error load points for a class."""
+    _check_class(accuracy_class)
+    return _POINTS_S if accuracy_class.endswith("S") else _POINTS_DIRECT
+
+
+def mpe_for(accuracy_class: str, point: LoadPoint, basic_current: float, max_current: float) -> LimitRow:
+    """The limit row that applies at ``point``.
+
+    Raises:
+        RecordValidationError: the class is unknown or no row covers this current and power factor.
+    """
+    _check_class(accuracy_class)
+    fraction = point.amps(basic_current, max_current) / basic_current
+    for row in LIMITS:
+        if row.accuracy_class != accuracy_class or row.power_factor != point.power_factor:
+            continue
+        if fraction + 1e-9 >= row.i_low and (row.i_high is None or fraction < row.i_high - 1e-9):
+            return row
+    raise RecordValidationError(
+        f"{CODE} class {accuracy_class}: no limit for {point.label} ({fraction:g} × basic current, "
+        f"PF {point.power_factor})"
+    )
+
+
+def pulses_for(meter_constant: float, power_kw: float, target_seconds: float = 20.0) -> int:
+    """Number N of meter pulses for one error test lasting about ``target_seconds`` (at least 1).
+
+    >>> pulses_for(1200, 1.1)
+    7
+    """
+    if meter_constant <= 0 or power_kw <= 0:
+        raise RecordValidationError(f"meter constant and power must be > 0, got {meter_constant}, {power_kw}")
+    return max(1, round(meter_constant * power_kw * target_seconds / 3600.0))
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """The evaluated result of one load point (full precision; rounding happens on display)."""
+
+    error: float
+    error_rounded: float
+    mpe: float
+    expanded_uncertainty: float
+    coverage_factor: float
+    dof_eff: float | None
+    decision: str
+    cmc_applied: bool
+    budget: dict[str, Any] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
+
+
+def evaluate_point(
+    *,
+    errors_percent: Sequence[float],
+    standard_counts: Sequence[float],
+    certificate_u_percent: float,
+    certificate_k: float,
+    cmc_percent: float | None,
+    accuracy_class: str,
+    mpe_percent: float,
+    decision_rule: str = "jjf1094",
+) -> PointResult:
+    """Error, budget, U (k = 2) and decision at one point from the bench's repeated readings.
+
+    Args:
+        errors_percent: the error calculator's readings γ_i, % (at least 2).
+        standard_counts: the reference standard's pulse counts m_i in the same gates.
+        certificate_u_percent: expanded uncertainty of the standard meter's certificate, % (relative).
+        certificate_k: its coverage factor.
+        cmc_percent: CMC of the centre's measurement standard (U at k = 2, %), the floor of U.
+        accuracy_class: the meter's class (selects the rounding interval).
+        mpe_percent: MPEV at this point, %.
+        decision_rule: ``jjf1094``, ``simple`` or ``guard``.
+    """
+    if len(errors_percent) < 2:
+        raise RecordValidationError(f"{CODE} needs at least 2 readings per point, got {len(errors_percent)}")
+    m_min = min(standard_counts)
+    if m_min <= 0:
+        raise RecordValidationError(f"standard pulse count must be > 0, got {m_min}")
+    spec = {
+        "measurand": {"name": "gamma", "unit": "percent"},
+        "model": "gamma_obs + delta_std + delta_res",
+        "inputs": [
+            {
+                "name": "gamma_obs",
+                "unit": "percent",
+                "distribution": "type_a",
+                "samples": [float(e) for e in errors_percent],
+                "description": "repeated readings of the error calculator",
+            },
+            {
+                "name": "delta_std",
+                "value": 0.0,
+                "unit": "percent",
+                "distribution": "normal",
+                "expanded_uncertainty": float(certificate_u_percent),
+                "coverage_factor": float(certificate_k),
+                "description": "reference standard meter, certificate valid on the day",
+            },
+            {
+                "name": "delta_res",
+                "value": 0.0,
+                "unit": "percent",
+                "distribution": "rectangular",
+                "half_width": 100.0 / float(m_min),
+                "description": "quantisation of the standard's pulse count (±1 pulse)",
+            },
+        ],
+        "options": {"coverage_factor": 2.0},
+    }
+    result = uncertainty.evaluate(spec)
+    u_expanded = float(result.expanded_uncertainty)
+    flags: list[str] = []
+    cmc_applied = False
+    if cmc_percent is not None and u_expanded < cmc_percent:
+        u_expanded = float(cmc_percent)
+        cmc_applied = True
+        flags.append("U raised to the CMC of the measurement standard")
+    interval = ROUNDING_INTERVAL[accuracy_class][0]
+    error = float(result.value)
+    rounded = round_to_interval(error, interval)
+    decision = decide(rounded, mpe_percent, u_expanded, decision_rule)
+    dof = float(result.dof_eff) if result.dof_eff is not None and math.isfinite(result.dof_eff) else None
+    return PointResult(
+        error=error,
+        error_rounded=rounded,
+        mpe=mpe_percent,
+        expanded_uncertainty=u_expanded,
+        coverage_factor=float(result.coverage_factor),
+        dof_eff=dof,
+        decision=decision.outcome,
+        cmc_applied=cmc_applied,
+        budget={"spec": spec, "result": result.to_dict(), "cmc_percent": cmc_percent},
+        flags=tuple(flags),
+    )

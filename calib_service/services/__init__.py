@@ -1,0 +1,1 @@
+"""Domain services. Each takes ``session`` as a keyword argument and never commits."""

@@ -1,0 +1,159 @@
+"""The centre's measurement standards and the certificates of their equipment."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calib_service.errors import RecordValidationError
+from calib_service.models import STANDARD_LEVELS, Equipment, MeasurementStandard, StandardCertificate
+
+__all__ = ["add_certificate", "certificate_on", "register_standard", "standards_of_equipment"]
+
+
+def register_standard(
+    *,
+    session: Session,
+    name: str,
+    level: str = "working",
+    holder: str = "",
+    equipment: list[Equipment] | None = None,
+    assessment_certificate_no: str | None = None,
+    assessment_valid_until: date | None = None,
+    quantity: str = "",
+    cmc_uncertainty: float | None = None,
+    cmc_unit: str | None = None,
+    cmc_k: float = 2.0,
+    range_low: float | None = None,
+    range_high: float | None = None,
+    range_unit: str | None = None,
+) -> MeasurementStandard:
+    """Register a measurement standard (the centre's or an upstream laboratory's).
+
+    Raises:
+        RecordValidationError: unknown level, or a CMC without its unit or with a negative value.
+    """
+    if level not in STANDARD_LEVELS:
+        raise RecordValidationError(
+            f"unknown standard level {level!r}; use one of {', '.join(STANDARD_LEVELS)}"
+        )
+    if cmc_uncertainty is not None and (cmc_uncertainty < 0 or not cmc_unit):
+        raise RecordValidationError(
+            f"CMC of standard {name!r} must be ≥ 0 with a unit, got {cmc_uncertainty} {cmc_unit!r}"
+        )
+    existing = session.scalars(
+        select(MeasurementStandard).where(
+            MeasurementStandard.name == name, MeasurementStandard.holder == holder
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    standard = MeasurementStandard(
+        name=name,
+        level=level,
+        holder=holder,
+        assessment_certificate_no=assessment_certificate_no,
+        assessment_valid_until=assessment_valid_until,
+        quantity=quantity,
+        cmc_uncertainty=cmc_uncertainty,
+        cmc_unit=cmc_unit,
+        cmc_k=cmc_k,
+        range_low=range_low,
+        range_high=range_high,
+        range_unit=range_unit,
+    )
+    standard.equipment = list(equipment or [])
+    session.add(standard)
+    session.flush()
+    return standard
+
+
+def add_certificate(
+    *,
+    session: Session,
+    equipment: Equipment,
+    number: str,
+    issuing_lab: str,
+    calibration_date: date,
+    due_date: date,
+    expanded_uncertainty: float,
+    uncertainty_unit: str,
+    coverage_factor: float = 2.0,
+    quantity: str = "",
+    upstream: MeasurementStandard | None = None,
+    upstream_text: str = "",
+    file_sha256: str | None = None,
+) -> StandardCertificate:
+    """Record an incoming certificate of a piece of standard equipment.
+
+    Raises:
+        RecordValidationError: dates out of order, non-positive U or k, or a duplicate number.
+    """
+    if due_date < calibration_date:
+        raise RecordValidationError(
+            f"certificate {number}: due date {due_date} is before calibration date {calibration_date}"
+        )
+    if expanded_uncertainty < 0 or coverage_factor <= 0:
+        raise RecordValidationError(
+            f"certificate {number}: U must be ≥ 0 and k > 0, "
+            f"got U={expanded_uncertainty}, k={coverage_factor}"
+        )
+    existing = session.scalars(
+        select(StandardCertificate).where(
+            StandardCertificate.equipment_id == equipment.id, StandardCertificate.number == number
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    cert = StandardCertificate(
+        equipment_id=equipment.id,
+        number=number,
+        issuing_lab=issuing_lab,
+        calibration_date=calibration_date,
+        due_date=due_date,
+        expanded_uncertainty=expanded_uncertainty,
+        uncertainty_unit=uncertainty_unit,
+        coverage_factor=coverage_factor,
+        quantity=quantity,
+        upstream_standard_id=None if upstream is None else upstream.id,
+        upstream_text=upstream_text,
+        file_sha256=file_sha256,
+    )
+    session.add(cert)
+    session.flush()
+    return cert
+
+
+def certificate_on(*, session: Session, equipment: Equipment, day: date) -> StandardCertificate:
+    """The certificate of ``equipment`` valid on ``day`` (the most recent one when several are).
+
+    Raises:
+        RecordValidationError: no certificate covers that day (expired or missing); the message names
+            the equipment and the last due date.
+    """
+    certs = list(
+        session.scalars(
+            select(StandardCertificate)
+            .where(StandardCertificate.equipment_id == equipment.id)
+            .order_by(StandardCertificate.calibration_date.desc())
+        )
+    )
+    for cert in certs:
+        if cert.valid_on(day):
+            return cert
+    last = (
+        f"last certificate {certs[0].number} was due {certs[0].due_date}"
+        if certs
+        else "no certificate on record"
+    )
+    raise RecordValidationError(
+        f"standard {equipment.description} (serial {equipment.serial}) has no valid certificate on {day}: "
+        f"{last}; recalibrate it before use"
+    )
+
+
+def standards_of_equipment(*, session: Session, equipment: Equipment) -> list[MeasurementStandard]:
+    """The measurement standards that include ``equipment``."""
+    return [s for s in session.scalars(select(MeasurementStandard)) if equipment in s.equipment]
