@@ -1,1 +1,22 @@
-"""Measurement uncertainty: GUM (JCGM 100 / JJF 1059.1) and Monte Carlo (JCGM 101 / JJF 1059.2)."""
+"""Measurement uncertainty: GUM (JCGM 100 / JJF 1059.1) and Monte Carlo (JCGM 101 / JJF 1059.2).
+
+The entry point is :func:`evaluate`, which takes a budget spec (the dict form of a budget file) and
+returns a :class:`Result`; see ``docs/uncertainty.md``.
+"""
+
+from __future__ import annotations
+
+from uncertainty.engine import evaluate
+from uncertainty.errors import InvalidInputError, UncertaintyError
+from uncertainty.result import BudgetRow, McmResult, Result
+from uncertainty.rounding import round_result
+
+__all__ = [
+    "BudgetRow",
+    "InvalidInputError",
+    "McmResult",
+    "Result",
+    "UncertaintyError",
+    "evaluate",
+    "round_result",
+]
