@@ -14,27 +14,57 @@ from calib_service.models.calibration import (
 )
 from calib_service.models.equipment import EQUIPMENT_KINDS, FAMILIES, Equipment
 from calib_service.models.parties import ROLES, Customer, User
+from calib_service.models.records import (
+    ApiToken,
+    Attachment,
+    AuditEvent,
+    Authorisation,
+    CalibrationTransition,
+    Job,
+    JobItem,
+)
 from calib_service.models.standards import (
     STANDARD_LEVELS,
     MeasurementStandard,
     StandardCertificate,
     standard_equipment,
 )
+from calib_service.models.traceability import (
+    CHECK_METHODS,
+    NONCONFORMITY_ACTIONS,
+    IntermediateCheck,
+    Nonconformity,
+    NonconformityAction,
+    NonconformityImpact,
+)
 
 __all__ = [
     "CALIBRATION_STATUSES",
+    "CHECK_METHODS",
     "EQUIPMENT_KINDS",
     "FAMILIES",
+    "NONCONFORMITY_ACTIONS",
     "ROLES",
     "STANDARD_LEVELS",
+    "ApiToken",
+    "Attachment",
+    "AuditEvent",
+    "Authorisation",
     "Base",
     "Calibration",
     "CalibrationPoint",
     "CalibrationStandard",
+    "CalibrationTransition",
     "Customer",
     "EnvironmentRecord",
     "Equipment",
+    "IntermediateCheck",
+    "Job",
+    "JobItem",
     "MeasurementStandard",
+    "Nonconformity",
+    "NonconformityAction",
+    "NonconformityImpact",
     "Procedure",
     "RawReading",
     "StandardCertificate",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Column, Date, Double, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, Double, ForeignKey, String, Table, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from calib_service.models.base import Base, UTCDateTime, utcnow
@@ -47,6 +48,10 @@ class MeasurementStandard(Base):
     cmc_k: Mapped[float] = mapped_column(Double, default=2.0)
     status: Mapped[str] = mapped_column(String(30), default="in_service")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Held by another laboratory (an upstream link): not on the centre's due list, no assessment check.
+    external: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: For a certified reference material (level ``reference_material``): its number, e.g. GBW 08414.
+    crm_number: Mapped[str | None] = mapped_column(String(100), default=None)
 
     equipment: Mapped[list[Equipment]] = relationship(secondary=standard_equipment)
 
@@ -78,6 +83,17 @@ class StandardCertificate(Base):
     )
     upstream_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Date printed on the certificate as its issue date (the calibration date is the measurement's).
+    issued_on: Mapped[date | None] = mapped_column(Date, default=None)
+    #: Values or corrections at the calibrated points: ``[{"point", "value", "correction", "unit",
+    #: "expanded_uncertainty", "uncertainty_unit", "coverage_factor"}]``.
+    results: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    #: How the link is recognised, e.g. "法定计量检定机构 (授权)", "CNAS/ILAC MRA", "CIPM MRA".
+    route: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    #: Original file name of the scanned certificate stored under ``file_sha256``.
+    file_name: Mapped[str | None] = mapped_column(String(300), default=None)
 
     equipment: Mapped[Equipment] = relationship()
 
