@@ -207,11 +207,11 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, termios.error) and exc.args:
         code = exc.args[0]
         return f"[Errno {code}] {os.strerror(code) if isinstance(code, int) else code}"
-    text = str(exc)
-    # pyserial says "could not open port X: [Errno 2] ...": keep the cause only.
-    if text.startswith("could not open port") and ": " in text:
-        text = text.split(": ", 1)[1]
-    return text or type(exc).__name__
+    code = getattr(exc, "errno", None)
+    if isinstance(code, int) and code > 0:
+        # pyserial says "[Errno 2] could not open port X: [Errno 2] No such file …": keep the cause only.
+        return f"[Errno {code}] {os.strerror(code)}"
+    return str(exc) or type(exc).__name__
 
 
 def _errno_of(exc: BaseException) -> int | None:
