@@ -134,7 +134,8 @@ def pymodbus_server() -> Iterator[tuple[str, list[tuple[int, int, list[int]]]]]:
     try:
         yield bridge.path_b, writes
     finally:
-        asyncio.run_coroutine_threadsafe(holder["server"].shutdown(), loop)  # type: ignore[no-untyped-call].result(5)
+        stop = holder["server"].shutdown()  # type: ignore[no-untyped-call]
+        asyncio.run_coroutine_threadsafe(stop, loop).result(5)
         thread.join(5)
         loop.close()
         bridge.close()
