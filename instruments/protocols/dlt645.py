@@ -222,23 +222,32 @@ def build_frame(address: str, control: int, data: bytes = b"", *, preamble: int 
 
 
 def find_frame(buffer: bytes) -> tuple[int, int] | None:
-    """Locate the first structurally complete frame: ``(start, end)``, or None if more bytes are needed.
+    """Locate the first complete frame: ``(start, end)``, or None if more bytes are needed.
 
-    A candidate starts at a ``68`` with another ``68`` seven bytes later; it ends ``12 + L`` bytes after its
-    start and its last byte must be ``16``. Candidates that fail are skipped (resynchronisation).
+    A candidate starts at a ``68`` with another ``68`` seven bytes later and ends ``12 + L`` bytes after
+    its start with ``16``. The earliest candidate whose checksum is right wins, even if an earlier false
+    start (a ``68`` inside garbage) still waits for bytes; failing that, None while some candidate is
+    incomplete, else the earliest structurally complete candidate (so that the parser reports its
+    checksum error at once instead of waiting for a timeout).
     """
+    waiting = False
+    bad: tuple[int, int] | None = None
     i = buffer.find(0x68)
     while i >= 0:
         if len(buffer) < i + 10:
-            return None
+            waiting = True
+            break
         if buffer[i + 7] == 0x68:
             end = i + 12 + buffer[i + 9]
             if len(buffer) < end:
-                return None
-            if buffer[end - 1] == 0x16:
-                return i, end
+                waiting = True
+            elif buffer[end - 1] == 0x16:
+                if checksum(buffer[i : end - 2]) == buffer[end - 2]:
+                    return i, end
+                if bad is None:
+                    bad = (i, end)
         i = buffer.find(0x68, i + 1)
-    return None
+    return None if waiting else bad
 
 
 class DLT645Framer:

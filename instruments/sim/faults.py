@@ -75,11 +75,12 @@ def _window(name: str, text: str) -> Window:
     try:
         dur, rest = text.split("@", 1)
         at, _, every = rest.partition("/")
-        return Window(float(dur), float(at), float(every) if every else None)
+        numbers = float(dur), float(at), float(every) if every else None
     except ValueError:
         raise ConfigurationError(
             f"fault {name}={text!r}: expected DURATION@START[/PERIOD] in seconds, e.g. {name}=2@10"
         ) from None
+    return Window(*numbers)
 
 
 @dataclass(frozen=True)
