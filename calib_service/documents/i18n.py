@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from calib_service.documents.errors import DocumentError
 
-__all__ = ["LABELS", "SUPPORTED_LANGS", "Text", "check_lang", "label"]
+__all__ = ["EMPTY_TEXT", "LABELS", "SUPPORTED_LANGS", "Text", "check_lang", "label"]
 
 SUPPORTED_LANGS: tuple[str, ...] = ("zh", "en")
 
@@ -43,6 +43,10 @@ class Text:
 
     def __bool__(self) -> bool:
         return bool(self.zh or self.en)
+
+
+EMPTY_TEXT = Text("")
+"""An empty text (a shared immutable default)."""
 
 
 def check_lang(lang: str, allowed: tuple[str, ...] = SUPPORTED_LANGS) -> str:

@@ -78,8 +78,12 @@ class Styles:
         self.cell = ParagraphStyle("cell", parent=base, fontSize=8, leading=10)
         self.title = ParagraphStyle("title", parent=base, fontSize=20, leading=26, alignment=1, spaceAfter=4)
         self.subtitle = ParagraphStyle("subtitle", parent=base, fontSize=10, leading=14, alignment=1)
-        self.h2 = ParagraphStyle("h2", parent=base, fontSize=11, leading=15, spaceBefore=8, spaceAfter=3)
-        self.h3 = ParagraphStyle("h3", parent=base, fontSize=9.5, leading=13, spaceBefore=5, spaceAfter=2)
+        self.h2 = ParagraphStyle(
+            "h2", parent=base, fontSize=11, leading=15, spaceBefore=8, spaceAfter=3, keepWithNext=1
+        )
+        self.h3 = ParagraphStyle(
+            "h3", parent=base, fontSize=9.5, leading=13, spaceBefore=5, spaceAfter=2, keepWithNext=1
+        )
 
     def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
         """A paragraph of plain (escaped) text."""
