@@ -6,8 +6,12 @@ returns a :class:`Result`; see ``docs/uncertainty.md``.
 
 from __future__ import annotations
 
+from uncertainty.archive import archive_dumps, archive_loads, archive_recompute
 from uncertainty.engine import evaluate
 from uncertainty.errors import InvalidInputError, UncertaintyError
+from uncertainty.expression import cabs
+from uncertainty.mcm import coverage_interval, numerical_tolerance
+from uncertainty.report import format_budget
 from uncertainty.result import BudgetRow, McmResult, Result
 from uncertainty.rounding import round_result
 
@@ -17,6 +21,13 @@ __all__ = [
     "McmResult",
     "Result",
     "UncertaintyError",
+    "archive_dumps",
+    "archive_loads",
+    "archive_recompute",
+    "cabs",
+    "coverage_interval",
     "evaluate",
+    "format_budget",
+    "numerical_tolerance",
     "round_result",
 ]

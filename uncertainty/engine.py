@@ -21,7 +21,7 @@ from uncertainty.model import CompiledModel, compile_model
 from uncertainty.result import BudgetRow, Result
 from uncertainty.spec import Options, ParsedSpec, parse_spec
 
-__all__ = ["GumCore", "evaluate", "gum_core"]
+__all__ = ["GumCore", "evaluate", "finish", "gum_core"]
 
 
 class GumCore:
@@ -186,8 +186,24 @@ def evaluate(spec: Mapping[str, Any], *, rng: np.random.Generator | None = None)
         (16.0, 2.12, [2.0, 10.0])
     """
     parsed = parse_spec(spec)
+    return finish(parsed, gum_core(parsed), spec, rng=rng)
+
+
+def finish(
+    parsed: ParsedSpec, core: GumCore, spec: Mapping[str, Any] | None, *, rng: np.random.Generator | None
+) -> Result:
+    """Turn GUM intermediates into a :class:`Result` (coverage, rows, Monte Carlo on request).
+
+    Args:
+        parsed: The checked spec.
+        core: From :func:`gum_core`.
+        spec: The original spec, kept in the result for the archive.
+        rng: Generator for Monte Carlo (see :func:`evaluate`).
+
+    Returns:
+        The result.
+    """
     opts = parsed.options
-    core = gum_core(parsed)
     uc = core.uc
     notes: list[str] = []
     if opts.second_order:
@@ -204,7 +220,6 @@ def evaluate(spec: Mapping[str, Any], *, rng: np.random.Generator | None = None)
             "every first-order sensitivity vanishes at the estimates: the GUM u_c = 0 is not meaningful; "
             "use second_order or Monte Carlo (method: mcm)"
         )
-    rows = _rows(core, uc)
     result = Result(
         measurand=parsed.measurand,
         unit=core.model.unit,
@@ -214,7 +229,7 @@ def evaluate(spec: Mapping[str, Any], *, rng: np.random.Generator | None = None)
         coverage_factor=_scalar(k),
         coverage_probability=opts.coverage_probability,
         expanded_uncertainty=_scalar(k * uc),
-        budget=rows,
+        budget=_rows(core, uc),
         model=core.model.text,
         gum_valid=gum_valid,
         second_order=opts.second_order,
@@ -222,8 +237,9 @@ def evaluate(spec: Mapping[str, Any], *, rng: np.random.Generator | None = None)
         spec=spec,
     )
     if opts.method in ("mcm", "both"):
-        raise InvalidInputError("options: method mcm is not available yet in this build; use method gum")
-    del rng
+        from uncertainty.mcm import run_mcm_for
+
+        result = run_mcm_for(result, core, rng=rng)
     return result
 
 

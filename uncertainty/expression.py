@@ -23,13 +23,24 @@ import numpy as np
 
 from uncertainty.errors import InvalidInputError
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "Expression", "parse_expression"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "Expression", "cabs", "parse_expression"]
 
 Evaluator = Callable[[Sequence[Any]], Any]
 
 
-def _cs_abs(z: Any) -> Any:
-    """``abs`` that keeps the complex-step derivative: z * sign(Re z)."""
+def cabs(z: Any) -> Any:
+    """``abs`` that is safe under the complex step (for Python-callable models): z · sign(Re z).
+
+    Args:
+        z: A real or complex array (or number).
+
+    Returns:
+        ``|z|`` for real input; for complex input the value whose imaginary part carries the derivative.
+
+    Example:
+        >>> complex(cabs(-2.0 + 1e-20j))
+        (2-1e-20j)
+    """
     z = np.asarray(z)
     if np.iscomplexobj(z):
         return np.where(z.real < 0, -z, z)
@@ -70,7 +81,7 @@ FUNCTIONS: Mapping[str, tuple[Callable[..., Any], Callable[..., Any], int]] = {
     "sinh": (np.sinh, np.sinh, 1),
     "cosh": (np.cosh, np.cosh, 1),
     "tanh": (np.tanh, np.tanh, 1),
-    "abs": (_cs_abs, np.abs, 1),
+    "abs": (cabs, np.abs, 1),
     "square": (_square, np.square, 1),
     "arctan2": (_cs_arctan2, np.arctan2, 2),
     "hypot": (_cs_hypot, np.hypot, 2),
