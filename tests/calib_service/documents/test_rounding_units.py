@@ -91,3 +91,24 @@ def test_doctests(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.failed == 0
     assert result.attempted > 0
+
+
+_AGREEMENT_CASES = [
+    (10.05762, 0.0127),
+    (-0.19961, 0.0342),
+    (10.04, 0.0996),
+    (1234.5, 123.0),
+    (1.0, 0.0125),
+    (1.0, 0.0135),
+    (-0.0004, 0.012),
+    (230.25, 0.0),
+    (409.3 - 400, 4.1),
+]
+
+
+def test_agrees_with_the_uncertainty_package() -> None:
+    """Documents keep a stdlib-only copy of the rounding rule (no numpy/scipy import); it must agree."""
+    from uncertainty.rounding import round_result as engine_round
+
+    for value, u in _AGREEMENT_CASES:
+        assert round_result(value, u)[:2] == engine_round(value, u), (value, u)
