@@ -173,3 +173,9 @@ def test_validation_rejects_malformed_xml(dcc_xsd: Path) -> None:
 def test_missing_schema_is_reported(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"dcc\.xsd"):
         validate_dcc(b"<x/>", tmp_path / "dcc.xsd")
+
+
+def test_matches_golden_file(dcc_xsd: Path) -> None:
+    golden = Path(__file__).parent / "golden" / "dcc_sample_verification.xml"
+    validate_dcc(golden.read_bytes(), dcc_xsd)
+    assert render_dcc_xml(sample_verification()) == golden.read_bytes(), "DCC output changed; review the diff"
