@@ -17,14 +17,18 @@ reference standard meter's error, zero with the expanded uncertainty of its cert
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 import uncertainty
 from calib_service.decision import decide, round_to_interval
 from calib_service.errors import RecordValidationError
+from uncertainty.gum import coverage_factor
 
 __all__ = [
     "CODE",
@@ -53,6 +57,9 @@ _SRC_LIMITS = (
 _SRC_ROUNDING = (
     "commonly quoted JJG 596 practice: 1/10 of the class index; not yet checked against JJG 596-2012"
 )
+
+#: ν_eff from which U (k = 2) is taken as U95 (JJF 1094: "when ν_eff is large").
+LARGE_DOF = 30.0
 
 #: Classes this table covers; S classes are transformer-operated (currents relative to In),
 #: classes 1 and 2 direct-connected (currents relative to Ib).
@@ -169,15 +176,44 @@ def mpe_for(accuracy_class: str, point: LoadPoint, basic_current: float, max_cur
     )
 
 
-def pulses_for(meter_constant: float, power_kw: float, target_seconds: float = 20.0) -> int:
-    """Number N of meter pulses for one error test lasting about ``target_seconds`` (at least 1).
+def pulses_for(
+    meter_constant: float,
+    power_kw: float,
+    *,
+    standard_constant: float = 1.2e6,
+    target_seconds: float = 20.0,
+    min_standard_pulses: int = 10_000,
+) -> int:
+    """Number N of meter pulses for one error test.
+
+    Long enough for about ``target_seconds`` at the applied power, and never so short that the
+    standard counts fewer than ``min_standard_pulses`` (its ±1-pulse quantisation stays ≤ 0.01 %).
 
     >>> pulses_for(1200, 1.1)
-    7
+    10
+    >>> pulses_for(1200, 13.2)
+    88
     """
-    if meter_constant <= 0 or power_kw <= 0:
-        raise RecordValidationError(f"meter constant and power must be > 0, got {meter_constant}, {power_kw}")
-    return max(1, round(meter_constant * power_kw * target_seconds / 3600.0))
+    if meter_constant <= 0 or power_kw <= 0 or standard_constant <= 0:
+        raise RecordValidationError(
+            f"meter constant, standard constant and power must be > 0, got {meter_constant}, "
+            f"{standard_constant}, {power_kw}"
+        )
+    by_time = round(meter_constant * power_kw * target_seconds / 3600.0)
+    by_resolution = math.ceil(min_standard_pulses * meter_constant / standard_constant - 1e-9)
+    return max(1, by_time, by_resolution)
+
+
+def u95_for_decision(expanded: float, k: float, dof_eff: float | None) -> float:
+    """U95 for JJF 1094: U at k = 2 when ν_eff is large (≥ 30 or infinite), else t₀.₉₇₅(ν_eff)·u_c.
+
+    >>> round(u95_for_decision(0.2, 2.0, 4.0), 4)
+    0.2776
+    """
+    if dof_eff is None or dof_eff >= LARGE_DOF:
+        return expanded
+    k95 = float(coverage_factor(0.95, np.asarray(dof_eff)))
+    return expanded / k * k95
 
 
 @dataclass(frozen=True)
@@ -187,6 +223,7 @@ class PointResult:
     error: float
     error_rounded: float
     mpe: float
+    u95: float
     expanded_uncertainty: float
     coverage_factor: float
     dof_eff: float | None
@@ -266,17 +303,19 @@ def evaluate_point(
     interval = ROUNDING_INTERVAL[accuracy_class][0]
     error = float(result.value)
     rounded = round_to_interval(error, interval)
-    decision = decide(rounded, mpe_percent, u_expanded, decision_rule)
     dof = float(result.dof_eff) if result.dof_eff is not None and math.isfinite(result.dof_eff) else None
+    u95 = u95_for_decision(u_expanded, float(result.coverage_factor), dof)
+    decision = decide(rounded, mpe_percent, u95, decision_rule)
     return PointResult(
         error=error,
         error_rounded=rounded,
         mpe=mpe_percent,
+        u95=u95,
         expanded_uncertainty=u_expanded,
         coverage_factor=float(result.coverage_factor),
         dof_eff=dof,
         decision=decision.outcome,
         cmc_applied=cmc_applied,
-        budget={"spec": spec, "result": result.to_dict(), "cmc_percent": cmc_percent},
+        budget={**json.loads(uncertainty.archive_dumps(result)), "cmc_floor_percent": cmc_percent},
         flags=tuple(flags),
     )
