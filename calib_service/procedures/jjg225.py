@@ -1,0 +1,620 @@
+"""JJG 225-2024 heat meters: complete meter, or flow sensor / temperature-sensor pair / calculator.
+
+MPE formulas (regulations.md §1, basis GB/T 32224-2015, OIML R 75, EN 1434; formulas and caps **not
+verified** against JJG 225-2024), in % of the true value::
+
+    complete meter    E = a_c + 4 Δθmin/Δθ + c qp/q    a_c = 2, 3, 4; c = 0.01, 0.02, 0.05 (class 1, 2, 3)
+    flow sensor       E = a_f + c qp/q                a_f = 1, 2, 3; capped at 3.5, 5, 5 % in EN 1434
+    temperature pair  E = 0.5 + 3 Δθmin/Δθ
+    calculator        E = 0.5 + Δθmin/Δθ
+
+Test points (EN 1434-5 / OIML R 75-2 as commonly quoted, U): flows qi ≤ q ≤ 1.1 qi,
+0.1 qp ≤ q ≤ 0.11 qp, 0.9 qp ≤ q ≤ qp; temperature differences Δθmin ≤ Δθ ≤ 1.2 Δθmin,
+10 K ≤ Δθ ≤ 20 K, Δθmax − 5 K ≤ Δθ ≤ Δθmax.
+
+Uncertainty models (``docs/procedures/jjg225.md``): each sub-assembly and the complete meter are judged
+on the relative error E = X_i/X_ref − 1 of their output X (volume, temperature difference, energy),
+with the reference's certificate, both resolutions and the repeatability in the budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from calib_service.errors import RecordValidationError
+from calib_service.procedures import common
+from calib_service.procedures.common import (
+    EnvLimit,
+    PointResult,
+    finish_point,
+    normal_input,
+    rect_input,
+    repeatability_input,
+)
+
+__all__ = [
+    "CLASSES",
+    "CODE",
+    "DATA_VERSION",
+    "DTHETA_POINTS",
+    "ENVIRONMENT",
+    "FAMILY",
+    "FLOW_POINTS",
+    "FORMULAS",
+    "TITLE_EN",
+    "TITLE_ZH",
+    "FormulaRow",
+    "check_environment",
+    "dtheta_points",
+    "evaluate_calculator",
+    "evaluate_complete",
+    "evaluate_flow_sensor",
+    "evaluate_temperature_pair",
+    "flow_points",
+    "mpe",
+]
+
+CODE = "JJG 225-2024"
+TITLE_ZH = "热量表检定规程"
+TITLE_EN = "Verification Regulation of Heat Meters"
+FAMILY = "heat"
+DATA_VERSION = "2026.12-1"
+
+_SRC = (
+    "shared/domain/regulations.md §1 (JJG 225-2024 row: formulas U; basis GB/T 32224-2015, OIML R 75, "
+    "EN 1434); not yet checked against JJG 225-2024"
+)
+_SRC_CAP = "EN 1434 flow-sensor caps as quoted in regulations.md §1 (U); check JJG 225-2024 for the same caps"
+_SRC_POINTS = "EN 1434-5 / OIML R 75-2 test points as commonly quoted (U); check JJG 225-2024"
+
+CLASSES: tuple[str, ...] = ("1", "2", "3")
+PARTS: tuple[str, ...] = ("complete", "flow_sensor", "temperature_pair", "calculator")
+
+
+@dataclass(frozen=True)
+class FormulaRow:
+    """MPE (± %) = a + b·Δθmin/Δθ + c·qp/q, capped at ``cap`` when given."""
+
+    part: str
+    accuracy_class: str
+    a: float
+    b: float
+    c: float
+    cap: float | None
+    verified: bool
+    source: str
+
+    def evaluate(self, dtheta_ratio: float, flow_ratio: float, *, apply_cap: bool = True) -> float:
+        """The MPE for Δθmin/Δθ = ``dtheta_ratio`` and qp/q = ``flow_ratio``."""
+        value = self.a + self.b * dtheta_ratio + self.c * flow_ratio
+        if apply_cap and self.cap is not None:
+            value = min(value, self.cap)
+        return value
+
+
+def _formulas() -> tuple[FormulaRow, ...]:
+    rows = []
+    for cls, a_c, a_f, c, cap in (
+        ("1", 2.0, 1.0, 0.01, 3.5),
+        ("2", 3.0, 2.0, 0.02, 5.0),
+        ("3", 4.0, 3.0, 0.05, 5.0),
+    ):
+        rows.append(FormulaRow("complete", cls, a_c, 4.0, c, None, False, _SRC))
+        rows.append(FormulaRow("flow_sensor", cls, a_f, 0.0, c, cap, False, f"{_SRC}; cap: {_SRC_CAP}"))
+        rows.append(FormulaRow("temperature_pair", cls, 0.5, 3.0, 0.0, None, False, _SRC))
+        rows.append(FormulaRow("calculator", cls, 0.5, 1.0, 0.0, None, False, _SRC))
+    return tuple(rows)
+
+
+FORMULAS: tuple[FormulaRow, ...] = _formulas()
+
+#: Flow points as (label, low, high) fractions of qi or qp.
+FLOW_POINTS: tuple[tuple[str, str, float, float], ...] = (
+    ("qi", "qi", 1.0, 1.1),
+    ("0.1qp", "qp", 0.1, 0.11),
+    ("qp", "qp", 0.9, 1.0),
+)
+#: Temperature-difference points: (label, low, high) in K, with ``min``/``max`` relative to Δθmin/Δθmax.
+DTHETA_POINTS: tuple[tuple[str, str], ...] = (
+    ("Δθmin", "Δθmin ≤ Δθ ≤ 1.2 Δθmin"),
+    ("10-20 K", "10 K ≤ Δθ ≤ 20 K"),
+    ("Δθmax", "Δθmax − 5 K ≤ Δθ ≤ Δθmax"),
+)
+
+ENVIRONMENT: tuple[EnvLimit, ...] = (
+    EnvLimit(
+        "ambient_temperature",
+        15.0,
+        35.0,
+        "degC",
+        False,
+        "EN 1434-5 / OIML R 75 reference conditions as commonly quoted (U); check JJG 225-2024",
+    ),
+    EnvLimit("relative_humidity", None, 85.0, "%", False, "design (I); check JJG 225-2024"),
+    EnvLimit(
+        "water_temperature",
+        40.0,
+        60.0,
+        "degC",
+        False,
+        "flow-sensor test at (50 ± 5) °C per EN 1434-5 as commonly quoted (U); design range (I)",
+        required=False,
+    ),
+)
+
+
+def _row(part: str, accuracy_class: str) -> FormulaRow:
+    if part not in PARTS:
+        raise RecordValidationError(f"{CODE}: unknown part {part!r}; use one of {', '.join(PARTS)}")
+    for row in FORMULAS:
+        if row.part == part and row.accuracy_class == accuracy_class:
+            return row
+    raise RecordValidationError(
+        f"accuracy class {accuracy_class!r} is not covered by {CODE}; use one of {', '.join(CLASSES)}"
+    )
+
+
+def mpe(
+    part: str,
+    accuracy_class: str,
+    *,
+    dtheta: float | None = None,
+    dtheta_min: float | None = None,
+    q: float | None = None,
+    qp: float | None = None,
+    apply_cap: bool = True,
+) -> tuple[float, FormulaRow]:
+    """MPE (± %) of a part at (Δθ, q).
+
+    Args:
+        part: ``complete``, ``flow_sensor``, ``temperature_pair`` or ``calculator``.
+        accuracy_class: ``1``, ``2`` or ``3``.
+        dtheta: Temperature difference Δθ, K (needed when the formula has a Δθ term).
+        dtheta_min: Δθmin of the meter, K.
+        q: Flow at the point.
+        qp: Permanent flow of the meter (same unit as ``q``).
+        apply_cap: Apply the EN 1434 flow-sensor cap (unverified for JJG 225-2024).
+
+    Returns:
+        The MPE and the formula row.
+
+    Raises:
+        RecordValidationError: a term the formula needs is missing or not positive.
+
+    >>> round(mpe("complete", "2", dtheta=10, dtheta_min=3, q=1.5, qp=1.5)[0], 4)
+    4.22
+    """
+    row = _row(part, accuracy_class)
+    th = 0.0
+    if row.b:
+        if dtheta is None or dtheta_min is None or dtheta <= 0 or dtheta_min <= 0:
+            raise RecordValidationError(
+                f"{CODE} {part}: give Δθ > 0 and Δθmin > 0 K, got {dtheta}, {dtheta_min}"
+            )
+        th = dtheta_min / dtheta
+    fl = 0.0
+    if row.c:
+        if q is None or qp is None or q <= 0 or qp <= 0:
+            raise RecordValidationError(f"{CODE} {part}: give q > 0 and qp > 0, got q={q}, qp={qp}")
+        fl = qp / q
+    return row.evaluate(th, fl, apply_cap=apply_cap), row
+
+
+def flow_points(qi: float, qp: float) -> tuple[tuple[str, float, float], ...]:
+    """The flow test points as (label, low, high), in the unit of ``qi``/``qp``.
+
+    >>> flow_points(0.006, 0.6)
+    (('qi', 0.006, 0.0066), ('0.1qp', 0.06, 0.066), ('qp', 0.54, 0.6))
+    """
+    if not 0 < qi < qp:
+        raise RecordValidationError(f"need 0 < qi < qp, got qi={qi}, qp={qp}")
+    base = {"qi": qi, "qp": qp}
+    return tuple(
+        (label, round(lo * base[b], 12), round(hi * base[b], 12)) for label, b, lo, hi in FLOW_POINTS
+    )
+
+
+def dtheta_points(dtheta_min: float, dtheta_max: float) -> tuple[tuple[str, float, float], ...]:
+    """The temperature-difference test points as (label, low, high) in K.
+
+    >>> dtheta_points(3, 70)
+    (('Δθmin', 3.0, 3.6), ('10-20 K', 10.0, 20.0), ('Δθmax', 65.0, 70.0))
+    """
+    if not 0 < dtheta_min < dtheta_max:
+        raise RecordValidationError(f"need 0 < Δθmin < Δθmax, got {dtheta_min}, {dtheta_max}")
+    return (
+        ("Δθmin", float(dtheta_min), round(1.2 * dtheta_min, 12)),
+        ("10-20 K", 10.0, 20.0),
+        ("Δθmax", float(dtheta_max) - 5.0, float(dtheta_max)),
+    )
+
+
+def check_environment(conditions: Mapping[str, float | None]) -> list[str]:
+    """Problems with the recorded conditions."""
+    return common.check_environment(ENVIRONMENT, conditions)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values)
+
+
+def _relative_point(
+    *,
+    point: str,
+    name: str,
+    unit: str,
+    indicated: Sequence[float],
+    reference: Sequence[float],
+    reference_u_percent: float,
+    reference_k: float,
+    reference_description: str,
+    dut_resolution: float,
+    reference_resolution: float,
+    extra: Sequence[dict[str, Any]],
+    pooled_sd_percent: float | None,
+    mpe_value: float,
+    verified: bool,
+    cmc_percent: float | None,
+    decision_rule: str,
+    flags: Sequence[str] = (),
+) -> PointResult:
+    if not indicated or len(indicated) != len(reference):
+        raise RecordValidationError(
+            f"{CODE} {point}: give one reference value per indicated {name} "
+            f"({len(indicated)} vs {len(reference)})"
+        )
+    if min(reference) <= 0 or min(indicated) <= 0:
+        raise RecordValidationError(f"{CODE} {point}: {name} values must be > 0")
+    errors = [(i / r - 1.0) * 100.0 for i, r in zip(indicated, reference, strict=True)]
+    mean_err = _mean(errors)
+    x_i, x_r = _mean(indicated), _mean(reference)
+    extra_names = " + ".join(e["name"] for e in extra)
+    model = "(X_i + d_res)/((X_r + d_res_r)*(1 + d_ref)) - 1 + d_rep"
+    if extra_names:
+        model += " + " + extra_names
+    spec = {
+        "measurand": {"name": "E", "unit": "percent"},
+        "model": model,
+        "inputs": [
+            {
+                "name": "X_i",
+                "value": x_i,
+                "unit": unit,
+                "distribution": "constant",
+                "description": f"{name} indicated (mean of the runs)",
+            },
+            rect_input("d_res", 0.0, unit, dut_resolution / 2.0, "resolution of the device under test"),
+            {
+                "name": "X_r",
+                "value": x_r,
+                "unit": unit,
+                "distribution": "constant",
+                "description": f"reference {name} (mean of the runs)",
+            },
+            rect_input("d_res_r", 0.0, unit, reference_resolution / 2.0, "resolution of the reference"),
+            normal_input("d_ref", 0.0, "percent", reference_u_percent, reference_k, reference_description),
+            repeatability_input(
+                "d_rep",
+                [e - mean_err for e in errors],
+                "percent",
+                "repeatability of the runs at the point",
+                pooled_sd=pooled_sd_percent,
+            ),
+            *extra,
+        ],
+    }
+    return finish_point(
+        point=point,
+        spec=spec,
+        reference=x_r,
+        indication=x_i,
+        unit=unit,
+        error_unit="%",
+        mpe=mpe_value,
+        cmc=cmc_percent,
+        decision_rule=decision_rule,
+        limit_verified=verified,
+        flags=flags,
+    )
+
+
+def evaluate_flow_sensor(
+    *,
+    point: str,
+    q: float,
+    qp: float,
+    accuracy_class: str,
+    indicated_l: Sequence[float],
+    reference_l: Sequence[float],
+    reference_u_percent: float,
+    reference_k: float,
+    dut_resolution_l: float,
+    reference_resolution_l: float,
+    temperature_correction_u_percent: float = 0.0,
+    pooled_sd_percent: float | None = None,
+    cmc_percent: float | None = None,
+    decision_rule: str = "jjf1094",
+    apply_cap: bool = True,
+) -> PointResult:
+    """Volume error of the flow sensor at flow ``q``.
+
+    ``reference_l`` is the bench's reference volume already carried to the sensor's water temperature
+    (gravimetric with :func:`water.water_density_kell` above 40 °C, or a reference meter);
+    ``temperature_correction_u_percent`` is the standard uncertainty of that correction, %.
+
+    Raises:
+        RecordValidationError: mismatched or non-positive volumes.
+    """
+    value, row = mpe("flow_sensor", accuracy_class, q=q, qp=qp, apply_cap=apply_cap)
+    extra = []
+    if temperature_correction_u_percent:
+        extra.append(
+            {
+                "name": "d_temp",
+                "value": 0.0,
+                "unit": "percent",
+                "distribution": "normal",
+                "standard_uncertainty": float(temperature_correction_u_percent),
+                "description": "correction of the reference volume to the sensor's water temperature",
+            }
+        )
+    flags = (
+        [f"flow-sensor cap {row.cap:g} % applied (EN 1434, unverified)"]
+        if (apply_cap and row.cap is not None and value == row.cap)
+        else []
+    )
+    return _relative_point(
+        point=point,
+        name="volume",
+        unit="L",
+        indicated=indicated_l,
+        reference=reference_l,
+        reference_u_percent=reference_u_percent,
+        reference_k=reference_k,
+        reference_description="reference volume (balance or reference meter), certificate valid on the day",
+        dut_resolution=dut_resolution_l,
+        reference_resolution=reference_resolution_l,
+        extra=extra,
+        pooled_sd_percent=pooled_sd_percent,
+        mpe_value=value,
+        verified=row.verified,
+        cmc_percent=cmc_percent,
+        decision_rule=decision_rule,
+        flags=flags,
+    )
+
+
+def evaluate_temperature_pair(
+    *,
+    point: str,
+    dtheta_min: float,
+    accuracy_class: str,
+    indicated_dtheta_k: Sequence[float],
+    hot_reference_c: Sequence[float],
+    cold_reference_c: Sequence[float],
+    thermometer_u_k: float,
+    thermometer_k: float,
+    bath_half_width_k: float,
+    dut_resolution_k: float,
+    pooled_sd_percent: float | None = None,
+    cmc_percent: float | None = None,
+    decision_rule: str = "jjf1094",
+) -> PointResult:
+    """Error of the temperature-sensor pair's Δθ against two reference thermometers in two baths.
+
+    Model: E = (Δθ_i + δ_res)/(θ_h + δ_h + δ_bh − θ_c − δ_c − δ_bc) − 1 + δ_rep; δ_h, δ_c the reference
+    thermometers (certificates, independent), δ_bh, δ_bc bath uniformity and stability (rectangular).
+
+    Raises:
+        RecordValidationError: mismatched readings, Δθ ≤ 0.
+    """
+    n = len(indicated_dtheta_k)
+    if n == 0 or len(hot_reference_c) != n or len(cold_reference_c) != n:
+        raise RecordValidationError(
+            f"{CODE} {point}: give one hot and one cold reference reading per Δθ reading"
+        )
+    ref = [h - c for h, c in zip(hot_reference_c, cold_reference_c, strict=True)]
+    if min(ref) <= 0 or min(indicated_dtheta_k) <= 0:
+        raise RecordValidationError(f"{CODE} {point}: temperature differences must be > 0 K")
+    errors = [(i / r - 1.0) * 100.0 for i, r in zip(indicated_dtheta_k, ref, strict=True)]
+    mean_err = _mean(errors)
+    d_i, d_r = _mean(indicated_dtheta_k), _mean(ref)
+    value, row = mpe("temperature_pair", accuracy_class, dtheta=d_r, dtheta_min=dtheta_min)
+    spec = {
+        "measurand": {"name": "E", "unit": "percent"},
+        "model": "(D_i + d_res)/(D_r + d_h + d_bh - d_c - d_bc) - 1 + d_rep",
+        "inputs": [
+            {
+                "name": "D_i",
+                "value": d_i,
+                "unit": "K",
+                "distribution": "constant",
+                "description": "Δθ indicated by the pair (mean)",
+            },
+            rect_input("d_res", 0.0, "K", dut_resolution_k / 2.0, "resolution of the Δθ indication"),
+            {
+                "name": "D_r",
+                "value": d_r,
+                "unit": "K",
+                "distribution": "constant",
+                "description": "reference Δθ = θ_hot − θ_cold (mean)",
+            },
+            normal_input(
+                "d_h", 0.0, "K", thermometer_u_k, thermometer_k, "reference thermometer in the hot bath"
+            ),
+            normal_input(
+                "d_c", 0.0, "K", thermometer_u_k, thermometer_k, "reference thermometer in the cold bath"
+            ),
+            rect_input("d_bh", 0.0, "K", bath_half_width_k, "hot bath uniformity and stability"),
+            rect_input("d_bc", 0.0, "K", bath_half_width_k, "cold bath uniformity and stability"),
+            repeatability_input(
+                "d_rep",
+                [e - mean_err for e in errors],
+                "percent",
+                "repeatability of the readings",
+                pooled_sd=pooled_sd_percent,
+            ),
+        ],
+    }
+    return finish_point(
+        point=point,
+        spec=spec,
+        reference=d_r,
+        indication=d_i,
+        unit="K",
+        error_unit="%",
+        mpe=value,
+        cmc=cmc_percent,
+        decision_rule=decision_rule,
+        limit_verified=row.verified,
+    )
+
+
+def evaluate_calculator(
+    *,
+    point: str,
+    dtheta: float,
+    dtheta_min: float,
+    accuracy_class: str,
+    indicated_kwh: Sequence[float],
+    reference_kwh: Sequence[float],
+    reference_u_percent: float,
+    reference_k: float,
+    dut_resolution_kwh: float,
+    pooled_sd_percent: float | None = None,
+    cmc_percent: float | None = None,
+    decision_rule: str = "jjf1094",
+) -> PointResult:
+    """Energy error of the calculator fed with simulated signals (the reference energy from the simulator).
+
+    Raises:
+        RecordValidationError: mismatched or non-positive energies.
+    """
+    value, row = mpe("calculator", accuracy_class, dtheta=dtheta, dtheta_min=dtheta_min)
+    return _relative_point(
+        point=point,
+        name="energy",
+        unit="kWh",
+        indicated=indicated_kwh,
+        reference=reference_kwh,
+        reference_u_percent=reference_u_percent,
+        reference_k=reference_k,
+        reference_description="signal simulator (resistances and pulses), certificate valid on the day",
+        dut_resolution=dut_resolution_kwh,
+        reference_resolution=0.0,
+        extra=[],
+        pooled_sd_percent=pooled_sd_percent,
+        mpe_value=value,
+        verified=row.verified,
+        cmc_percent=cmc_percent,
+        decision_rule=decision_rule,
+    )
+
+
+def evaluate_complete(
+    *,
+    point: str,
+    q: float,
+    qp: float,
+    dtheta: float,
+    dtheta_min: float,
+    accuracy_class: str,
+    indicated_kwh: Sequence[float],
+    reference_volume_l: Sequence[float],
+    heat_coefficient_kwh_m3k: float,
+    heat_coefficient_u_percent: float,
+    volume_u_percent: float,
+    volume_k: float,
+    reference_dtheta_u_k: float,
+    reference_dtheta_k: float,
+    dut_resolution_kwh: float,
+    pooled_sd_percent: float | None = None,
+    cmc_percent: float | None = None,
+    decision_rule: str = "jjf1094",
+) -> PointResult:
+    """Energy error of the complete meter: E_ref = V_ref · k(θf, θr) · Δθ_ref.
+
+    The heat coefficient k (EN 1434-1 table, from the flow and return temperatures and the installation
+    side) is an input with its relative standard uncertainty; Δθ_ref comes from the bench's reference
+    thermometers (its expanded uncertainty ``reference_dtheta_u_k``).
+
+    Raises:
+        RecordValidationError: mismatched or non-positive values.
+    """
+    if not indicated_kwh or len(indicated_kwh) != len(reference_volume_l):
+        raise RecordValidationError(f"{CODE} {point}: give one reference volume per energy reading")
+    if dtheta <= 0 or heat_coefficient_kwh_m3k <= 0 or min(reference_volume_l) <= 0:
+        raise RecordValidationError(f"{CODE} {point}: Δθ, k and volumes must be > 0")
+    refs = [v / 1000.0 * heat_coefficient_kwh_m3k * dtheta for v in reference_volume_l]
+    errors = [(i / r - 1.0) * 100.0 for i, r in zip(indicated_kwh, refs, strict=True)]
+    mean_err = _mean(errors)
+    value, row = mpe("complete", accuracy_class, dtheta=dtheta, dtheta_min=dtheta_min, q=q, qp=qp)
+    e_i = _mean(indicated_kwh)
+    spec = {
+        "measurand": {"name": "E", "unit": "percent"},
+        "model": "(Q_i + d_res)/(V*(1 + d_V)*k_h*(1 + d_k)*(D + d_D)) - 1 + d_rep",
+        "inputs": [
+            {
+                "name": "Q_i",
+                "value": e_i,
+                "unit": "kWh",
+                "distribution": "constant",
+                "description": "energy indicated (mean)",
+            },
+            rect_input("d_res", 0.0, "kWh", dut_resolution_kwh / 2.0, "resolution of the energy register"),
+            {
+                "name": "V",
+                "value": _mean(reference_volume_l),
+                "unit": "L",
+                "distribution": "constant",
+                "description": "reference volume (mean)",
+            },
+            normal_input("d_V", 0.0, "percent", volume_u_percent, volume_k, "reference volume, certificate"),
+            {
+                "name": "k_h",
+                "value": float(heat_coefficient_kwh_m3k),
+                "unit": "kWh/(m**3*K)",
+                "distribution": "constant",
+                "description": "heat coefficient (EN 1434-1 table)",
+            },
+            {
+                "name": "d_k",
+                "value": 0.0,
+                "unit": "percent",
+                "distribution": "normal",
+                "standard_uncertainty": float(heat_coefficient_u_percent),
+                "description": "heat coefficient",
+            },
+            {
+                "name": "D",
+                "value": float(dtheta),
+                "unit": "K",
+                "distribution": "constant",
+                "description": "reference Δθ",
+            },
+            normal_input(
+                "d_D", 0.0, "K", reference_dtheta_u_k, reference_dtheta_k, "reference thermometers, Δθ"
+            ),
+            repeatability_input(
+                "d_rep",
+                [e - mean_err for e in errors],
+                "percent",
+                "repeatability of the runs",
+                pooled_sd=pooled_sd_percent,
+            ),
+        ],
+    }
+    return finish_point(
+        point=point,
+        spec=spec,
+        reference=_mean(refs),
+        indication=e_i,
+        unit="kWh",
+        error_unit="%",
+        mpe=value,
+        cmc=cmc_percent,
+        decision_rule=decision_rule,
+        limit_verified=row.verified,
+    )

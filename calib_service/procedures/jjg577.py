@@ -1,0 +1,350 @@
+"""JJG 577 diaphragm gas meters: indication error at qmin, qt (= 0.1 qmax) and qmax.
+
+The limit figures are those of OIML R 137 / GB/T 6968 as quoted in ``shared/domain/regulations.md`` §1
+and are **not verified** against JJG 577 itself (status U). The reference is a bell prover (its
+volume typed in from the scale, no serial line) or a reference meter.
+
+Uncertainty model (``docs/procedures/jjg577.md``): the reference volume is carried to the meter's
+conditions with the ideal-gas law (same dry air at both places)::
+
+    V_ref = V_s (1 + δ_s) · (p_a + Δp_s)/(p_a + Δp_m) · T_m/T_s
+    E     = (V_i + δ_res)/V_ref − 1 + δ_rep            (in %)
+
+V_s prover (or reference meter) volume, δ_s its relative error (certificate U valid on the day), p_a
+barometric pressure, Δp_s and Δp_m gauge pressures at the prover and at the meter, T_s and T_m gas
+temperatures there, δ_res resolution of the meter's register (start and end readings), δ_rep the
+repeatability of the runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from calib_service.errors import RecordValidationError
+from calib_service.procedures import common
+from calib_service.procedures.common import (
+    EnvLimit,
+    LimitRow,
+    PointResult,
+    find_limit,
+    finish_point,
+    normal_input,
+    rect_input,
+    repeatability_input,
+)
+
+__all__ = [
+    "CLASSES",
+    "CODE",
+    "DATA_VERSION",
+    "ENVIRONMENT",
+    "FAMILY",
+    "LIMITS",
+    "QT_OVER_QMAX",
+    "ROUNDING_INTERVAL",
+    "TITLE_EN",
+    "TITLE_ZH",
+    "FlowPoint",
+    "GasRun",
+    "check_environment",
+    "evaluate_point",
+    "flow_points",
+    "mpe_for",
+]
+
+CODE = "JJG 577-2012"
+TITLE_ZH = "膜式燃气表检定规程"
+TITLE_EN = "Verification Regulation of Diaphragm Gas Meters"
+FAMILY = "gas"
+DATA_VERSION = "2026.12-1"
+
+_SRC = (
+    "OIML R 137 / GB/T 6968 as quoted in shared/domain/regulations.md §1 (JJG 577 row, status U); "
+    "not yet checked against JJG 577"
+)
+CLASSES: tuple[str, ...] = ("1.0", "1.5")
+
+LIMITS: tuple[LimitRow, ...] = (
+    LimitRow("low_flow", "1.5", "qmin ≤ q < qt", 3.0, "%", False, _SRC),
+    LimitRow("high_flow", "1.5", "qt ≤ q ≤ qmax", 1.5, "%", False, _SRC),
+    LimitRow("low_flow", "1.0", "qmin ≤ q < qt", 2.0, "%", False, _SRC),
+    LimitRow("high_flow", "1.0", "qt ≤ q ≤ qmax", 1.0, "%", False, _SRC),
+)
+
+#: qt/qmax (regulations.md: qt ≈ 0.1 qmax; U).
+QT_OVER_QMAX: tuple[float, bool, str] = (0.1, False, _SRC)
+
+#: Tolerance of the actual test flow around the nominal one (design default, I).
+FLOW_TOLERANCE: tuple[float, bool, str] = (0.05, False, "design (I): ±5 % of the nominal test flow")
+
+ROUNDING_INTERVAL: dict[str, tuple[float | None, bool, str]] = {
+    c: (None, False, "no rounding interval found in the sources; check JJG 577") for c in CLASSES
+}
+
+_SRC_ENV = "shared/domain/regulations.md §1: bell-prover conditions about 18-22 °C (qmax ≤ 10 m³/h), U"
+ENVIRONMENT: tuple[EnvLimit, ...] = (
+    EnvLimit("ambient_temperature", 18.0, 22.0, "degC", False, _SRC_ENV),
+    EnvLimit("relative_humidity", None, 85.0, "%", False, "design (I): no condensation on the prover"),
+    EnvLimit(
+        "gas_temperature_difference",
+        None,
+        1.0,
+        "K",
+        False,
+        "design (I): gas at prover vs meter; keep small so the ideal-gas correction holds",
+        required=False,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class FlowPoint:
+    """A test flow with the range of actual flow accepted (m³/h)."""
+
+    label: str
+    nominal: float
+    low: float
+    high: float
+
+
+def flow_points(qmin: float, qmax: float) -> tuple[FlowPoint, ...]:
+    """The test flows qmin, qt = 0.1 qmax and qmax.
+
+    >>> [(f.label, f.nominal) for f in flow_points(0.04, 6.0)]
+    [('qmin', 0.04), ('qt', 0.6000000000000001), ('qmax', 6.0)]
+    """
+    if not 0 < qmin < qmax:
+        raise RecordValidationError(f"need 0 < qmin < qmax, got qmin={qmin}, qmax={qmax}")
+    tol = FLOW_TOLERANCE[0]
+    out = []
+    for label, q in (("qmin", qmin), ("qt", QT_OVER_QMAX[0] * qmax), ("qmax", qmax)):
+        out.append(FlowPoint(label, q, q * (1 - tol) if label != "qmin" else q, min(q * (1 + tol), qmax)))
+    return tuple(out)
+
+
+def mpe_for(accuracy_class: str, flow: float, qmin: float, qmax: float) -> tuple[float, LimitRow]:
+    """MPE (± %) at ``flow`` for a meter of ``qmin``/``qmax``.
+
+    Raises:
+        RecordValidationError: unknown class, or a flow outside qmin … qmax (a 5 % margin above qmax).
+    """
+    if accuracy_class not in CLASSES:
+        raise RecordValidationError(
+            f"accuracy class {accuracy_class!r} is not covered by {CODE}; use one of {', '.join(CLASSES)}"
+        )
+    if flow < qmin * (1 - 1e-9) or flow > qmax * (1 + FLOW_TOLERANCE[0]):
+        raise RecordValidationError(f"flow {flow:g} m³/h is outside qmin {qmin:g} … qmax {qmax:g} m³/h")
+    qt = QT_OVER_QMAX[0] * qmax
+    table = "low_flow" if flow < qt * (1 - 1e-9) else "high_flow"
+    row = find_limit(LIMITS, table, accuracy_class, CODE)
+    return row.value, row
+
+
+def check_environment(conditions: Mapping[str, float | None]) -> list[str]:
+    """Problems with the recorded conditions (ambient temperature, humidity, gas temperature difference)."""
+    return common.check_environment(ENVIRONMENT, conditions)
+
+
+@dataclass(frozen=True)
+class GasRun:
+    """One run: meter register start/end (dm³ = L), reference volume, pressures and temperatures.
+
+    Attributes:
+        meter_start_l: Register of the meter at the start, L.
+        meter_end_l: Register at the end, L.
+        reference_l: Volume delivered by the prover (or reference meter) at its conditions, L.
+        barometric_kpa: Barometric pressure, kPa.
+        prover_gauge_kpa: Gauge pressure at the prover, kPa.
+        meter_gauge_kpa: Gauge pressure at the meter inlet, kPa.
+        prover_temperature_c: Gas temperature in the prover, °C.
+        meter_temperature_c: Gas temperature at the meter, °C.
+    """
+
+    meter_start_l: float
+    meter_end_l: float
+    reference_l: float
+    barometric_kpa: float
+    prover_gauge_kpa: float
+    meter_gauge_kpa: float
+    prover_temperature_c: float
+    meter_temperature_c: float
+
+    @property
+    def indicated_l(self) -> float:
+        """Volume shown by the meter, L."""
+        return self.meter_end_l - self.meter_start_l
+
+    def reference_at_meter_l(self) -> float:
+        """The reference volume at the meter's pressure and temperature, L."""
+        p_s = self.barometric_kpa + self.prover_gauge_kpa
+        p_m = self.barometric_kpa + self.meter_gauge_kpa
+        return (
+            self.reference_l
+            * p_s
+            / p_m
+            * (self.meter_temperature_c + 273.15)
+            / (self.prover_temperature_c + 273.15)
+        )
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values)
+
+
+def evaluate_point(
+    *,
+    point: str,
+    flow: float,
+    qmin: float,
+    qmax: float,
+    runs: Sequence[GasRun],
+    accuracy_class: str,
+    dut_resolution_l: float,
+    reference_u_percent: float,
+    reference_k: float,
+    reference_resolution_l: float,
+    barometer_u_kpa: float,
+    gauge_u_kpa: float,
+    thermometer_u_c: float,
+    instrument_k: float = 2.0,
+    pooled_sd_percent: float | None = None,
+    cmc_percent: float | None = None,
+    decision_rule: str = "jjf1094",
+) -> PointResult:
+    """Indication error of a diaphragm gas meter at one flow.
+
+    Args:
+        point: Label (``qmin``, ``qt``, ``qmax``).
+        flow: Actual flow, m³/h.
+        qmin: qmin of the meter, m³/h.
+        qmax: qmax of the meter, m³/h.
+        runs: The runs at the point (one run needs ``pooled_sd_percent``).
+        accuracy_class: ``1.0`` or ``1.5``.
+        dut_resolution_l: Scale interval of the meter's register (test drum), L.
+        reference_u_percent: Expanded uncertainty of the prover's (reference meter's) certificate, %.
+        reference_k: Its coverage factor.
+        reference_resolution_l: Reading resolution of the prover scale, L.
+        barometer_u_kpa: Expanded uncertainty of the barometer, kPa.
+        gauge_u_kpa: Expanded uncertainty of each gauge-pressure reading, kPa.
+        thermometer_u_c: Expanded uncertainty of each gas thermometer, °C.
+        instrument_k: Coverage factor of the three instrument uncertainties above.
+        pooled_sd_percent: Repeatability standard deviation of one run, %.
+        cmc_percent: CMC of the standard (U, k = 2), %.
+        decision_rule: ``jjf1094``, ``simple`` or ``guard``.
+
+    Raises:
+        RecordValidationError: no runs or non-positive volumes.
+    """
+    if not runs:
+        raise RecordValidationError(f"{CODE} {point}: no runs given; run the point at least once")
+    errors = []
+    for r in runs:
+        if r.indicated_l <= 0 or r.reference_l <= 0:
+            raise RecordValidationError(
+                f"{CODE} {point}: volumes must be > 0, got meter {r.indicated_l:g} L, "
+                f"reference {r.reference_l:g} L"
+            )
+        errors.append((r.indicated_l / r.reference_at_meter_l() - 1.0) * 100.0)
+    mean_err = _mean(errors)
+    v_i = _mean([r.indicated_l for r in runs])
+    spec = {
+        "measurand": {"name": "E", "unit": "percent"},
+        "model": "(V_i + d_res)/((V_s + d_res_s)*(1 + d_s)*(p_a + dp_s)/(p_a + dp_m)*T_m/T_s) - 1 + d_rep",
+        "inputs": [
+            {
+                "name": "V_i",
+                "value": v_i,
+                "unit": "L",
+                "distribution": "constant",
+                "description": "volume indicated by the meter (mean of the runs)",
+            },
+            {
+                "name": "d_res",
+                "value": 0.0,
+                "unit": "L",
+                "distribution": "triangular",
+                "half_width": float(dut_resolution_l),
+                "description": "resolution of the meter (start and end)",
+            },
+            {
+                "name": "V_s",
+                "value": _mean([r.reference_l for r in runs]),
+                "unit": "L",
+                "distribution": "constant",
+                "description": "volume of the prover (mean of the runs)",
+            },
+            rect_input(
+                "d_res_s", 0.0, "L", float(reference_resolution_l) / 2.0, "reading of the prover scale"
+            ),
+            normal_input(
+                "d_s",
+                0.0,
+                "percent",
+                reference_u_percent,
+                reference_k,
+                "prover / reference meter, certificate valid on the day",
+            ),
+            normal_input(
+                "p_a",
+                _mean([r.barometric_kpa for r in runs]),
+                "kPa",
+                barometer_u_kpa,
+                instrument_k,
+                "barometer",
+            ),
+            normal_input(
+                "dp_s",
+                _mean([r.prover_gauge_kpa for r in runs]),
+                "kPa",
+                gauge_u_kpa,
+                instrument_k,
+                "gauge pressure at the prover",
+            ),
+            normal_input(
+                "dp_m",
+                _mean([r.meter_gauge_kpa for r in runs]),
+                "kPa",
+                gauge_u_kpa,
+                instrument_k,
+                "gauge pressure at the meter",
+            ),
+            normal_input(
+                "T_m",
+                _mean([r.meter_temperature_c for r in runs]) + 273.15,
+                "K",
+                thermometer_u_c,
+                instrument_k,
+                "gas temperature at the meter",
+            ),
+            normal_input(
+                "T_s",
+                _mean([r.prover_temperature_c for r in runs]) + 273.15,
+                "K",
+                thermometer_u_c,
+                instrument_k,
+                "gas temperature in the prover",
+            ),
+            repeatability_input(
+                "d_rep",
+                [e - mean_err for e in errors],
+                "percent",
+                "repeatability of the runs at the point",
+                pooled_sd=pooled_sd_percent,
+            ),
+        ],
+    }
+    mpe, row = mpe_for(accuracy_class, flow, qmin, qmax)
+    return finish_point(
+        point=point,
+        spec=spec,
+        reference=v_i / (1.0 + mean_err / 100.0),
+        indication=v_i,
+        unit="L",
+        error_unit="%",
+        mpe=mpe,
+        cmc=cmc_percent,
+        decision_rule=decision_rule,
+        rounding_interval=ROUNDING_INTERVAL[accuracy_class][0],
+        limit_verified=row.verified,
+    )
