@@ -409,6 +409,13 @@ def _check_points(data: CertificateData) -> None:
                     f"certificate {data.number}: {where} is undetermined (待定); a verification document "
                     "cannot be issued with an undetermined final result"
                 )
+    final = data.results[-1]
+    if data.kind is CertificateKind.VERIFICATION:
+        failed = [p.label.zh for p in final.points if p.decision is Decision.FAIL]
+        if failed:
+            raise _fail(
+                data, f"a passed verification has failed points {failed}; issue a 'verification_notice'"
+            )
     states = [rs.state for rs in data.results if rs.state is not None]
     if ResultState.AS_LEFT in states and ResultState.AS_FOUND not in states:
         raise _fail(

@@ -24,7 +24,7 @@ from calib_service.documents.certificate_data import (
     check_certificate,
 )
 from calib_service.documents.fonts import PdfFont, cjk_font
-from calib_service.documents.i18n import check_lang, label
+from calib_service.documents.i18n import LABELS, check_lang, label
 from calib_service.documents.pdf_common import (
     PageFurniture,
     Styles,
@@ -50,6 +50,12 @@ def certificate_title(kind: CertificateKind, lang: str) -> str:
 def _qty(value: str, unit: str) -> str:
     sym = unit_symbol(unit)
     return f"{value} {sym}".strip() if sym else value
+
+
+def _kl(key: str, kind: CertificateKind, lang: str) -> str:
+    """A label specialised for verification or calibration when one exists."""
+    family = "calibration" if kind is CertificateKind.CALIBRATION else "verification"
+    return label(f"{key}.{family}" if f"{key}.{family}" in LABELS else key, lang)
 
 
 def _decision(decision: Decision | None, lang: str) -> str:
@@ -130,7 +136,7 @@ def _admin_rows(data: CertificateData, lang: str) -> list[tuple[str, str]]:
     rows += [
         (label("condition", lang), data.item.condition_on_receipt.get(lang)),
         (label("receipt_date", lang), format_date(data.receipt_date, lang)),
-        (label("performance_date", lang), dates),
+        (_kl("performance_date", data.kind, lang), dates),
         (label("location", lang), data.location.get(lang)),
         (label("method", lang), f"{data.method.number} {data.method.title.get(lang)}"),
     ]
@@ -148,7 +154,7 @@ def _centre_rows(data: CertificateData, lang: str) -> list[tuple[str, str]]:
     rows = [
         (label("authorised_by", lang), data.authorised_by.name),
         (label("reviewed_by", lang), data.reviewed_by.name),
-        (label("performed_by", lang), data.performed_by.name),
+        (_kl("performed_by", data.kind, lang), data.performed_by.name),
         (label("centre_address", lang), c.address.get(lang)),
         (label("centre_email", lang), c.email),
         (label("authorisation_no", lang), c.authorisation_number),
@@ -225,7 +231,7 @@ def _story(data: CertificateData, lang: str, st: Styles) -> list[Flowable]:
     ]
     story.append(grid_table(st, std_header, std_rows, [w * mm for w in (36, 22, 26, 32, 32, 26)]))
     story.append(st.p(f"{label('sec.traceability', lang)}: {data.traceability_statement.get(lang)}", st.body))
-    story.append(st.p(label("sec.results", lang), st.h2))
+    story.append(st.p(_kl("sec.results", data.kind, lang), st.h2))
     for rs in data.results:
         story += _result_section(st, rs, lang)
     if data.kind is CertificateKind.VERIFICATION_NOTICE:

@@ -178,3 +178,18 @@ def test_standard_cid_font_fallback_still_extracts() -> None:
     assert b"/FontFile2" not in pdf and b"STSong-Light" in pdf
     assert "检定证书" in pdf_pages(pdf)[0]
     assert "STSong-Light" in fallback_font().note
+
+
+def test_passed_verification_with_a_failed_point_is_inconsistent() -> None:
+    data = sample_verification()
+    rs = data.results[0]
+    point = replace(rs.points[1], error=1.3, decision=Decision.FAIL)
+    with pytest.raises(CertificateDataError, match="verification_notice"):
+        render_certificate_pdf(replace(data, results=(replace(rs, points=(rs.points[0], point)),)))
+
+
+def test_kind_specific_labels() -> None:
+    verification = "\n".join(pdf_pages(render_certificate_pdf(sample_verification())))
+    calibration = "\n".join(pdf_pages(render_certificate_pdf(sample_calibration())))
+    assert "检定日期" in verification and "检定员" in verification and "检定结果" in verification
+    assert "校准日期" in calibration and "校准员" in calibration and "校准结果" in calibration
