@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from calib_service.errors import RecordValidationError
+from calib_service.errors import NotFoundError, RecordValidationError
 from calib_service.models import STANDARD_LEVELS, Equipment, MeasurementStandard, StandardCertificate
 
-__all__ = ["add_certificate", "certificate_on", "register_standard", "standards_of_equipment"]
+__all__ = [
+    "add_certificate",
+    "certificate_on",
+    "certificates_of",
+    "get_standard",
+    "list_standards",
+    "register_standard",
+    "standards_of_equipment",
+]
 
 
 def register_standard(
@@ -29,8 +38,14 @@ def register_standard(
     range_low: float | None = None,
     range_high: float | None = None,
     range_unit: str | None = None,
+    external: bool = False,
+    crm_number: str | None = None,
 ) -> MeasurementStandard:
     """Register a measurement standard (the centre's or an upstream laboratory's).
+
+    ``external`` marks a standard held by another laboratory (an upstream link of a chain); a certified
+    reference material is registered with level ``reference_material``, its producer as ``holder`` and
+    its number as ``crm_number``.
 
     Raises:
         RecordValidationError: unknown level, or a CMC without its unit or with a negative value.
@@ -63,6 +78,8 @@ def register_standard(
         range_low=range_low,
         range_high=range_high,
         range_unit=range_unit,
+        external=external,
+        crm_number=crm_number,
     )
     standard.equipment = list(equipment or [])
     session.add(standard)
@@ -85,12 +102,28 @@ def add_certificate(
     upstream: MeasurementStandard | None = None,
     upstream_text: str = "",
     file_sha256: str | None = None,
+    correction: float | None = None,
+    correction_unit: str | None = None,
+    results: list[dict[str, Any]] | None = None,
+    route: str = "",
+    issued_on: date | None = None,
+    file_name: str | None = None,
 ) -> StandardCertificate:
     """Record an incoming certificate of a piece of standard equipment.
 
+    Recording the same number for the same equipment again returns the stored certificate unchanged.
+
     Raises:
-        RecordValidationError: dates out of order, non-positive U or k, or a duplicate number.
+        RecordValidationError: dates out of order, non-positive U or k, an empty number or laboratory,
+            or a correction without its unit.
     """
+    if not number.strip() or not issuing_lab.strip():
+        raise RecordValidationError(
+            f"certificate of equipment {equipment.id}: give the certificate number and the issuing "
+            f"laboratory (got number={number!r}, issuing_lab={issuing_lab!r})"
+        )
+    if correction is not None and not correction_unit:
+        raise RecordValidationError(f"certificate {number}: correction {correction} has no unit")
     if due_date < calibration_date:
         raise RecordValidationError(
             f"certificate {number}: due date {due_date} is before calibration date {calibration_date}"
@@ -120,6 +153,12 @@ def add_certificate(
         upstream_standard_id=None if upstream is None else upstream.id,
         upstream_text=upstream_text,
         file_sha256=file_sha256,
+        correction=correction,
+        correction_unit=correction_unit,
+        results=list(results or []),
+        route=route,
+        issued_on=issued_on,
+        file_name=file_name,
     )
     session.add(cert)
     session.flush()
@@ -157,3 +196,38 @@ def certificate_on(*, session: Session, equipment: Equipment, day: date) -> Stan
 def standards_of_equipment(*, session: Session, equipment: Equipment) -> list[MeasurementStandard]:
     """The measurement standards that include ``equipment``."""
     return [s for s in session.scalars(select(MeasurementStandard)) if equipment in s.equipment]
+
+
+def get_standard(*, session: Session, standard_id: int) -> MeasurementStandard:
+    """One measurement standard with its equipment.
+
+    Raises:
+        NotFoundError: no standard has this id.
+    """
+    standard = session.scalars(
+        select(MeasurementStandard)
+        .where(MeasurementStandard.id == standard_id)
+        .options(selectinload(MeasurementStandard.equipment))
+    ).first()
+    if standard is None:
+        raise NotFoundError(f"measurement standard {standard_id} does not exist")
+    return standard
+
+
+def list_standards(*, session: Session, include_external: bool = True) -> list[MeasurementStandard]:
+    """Measurement standards in id order, optionally only the centre's own."""
+    stmt = select(MeasurementStandard).options(selectinload(MeasurementStandard.equipment))
+    if not include_external:
+        stmt = stmt.where(MeasurementStandard.external.is_(False))
+    return list(session.scalars(stmt.order_by(MeasurementStandard.id)))
+
+
+def certificates_of(*, session: Session, equipment_id: int) -> list[StandardCertificate]:
+    """The certificates of one piece of equipment, newest calibration first."""
+    return list(
+        session.scalars(
+            select(StandardCertificate)
+            .where(StandardCertificate.equipment_id == equipment_id)
+            .order_by(StandardCertificate.calibration_date.desc(), StandardCertificate.id.desc())
+        )
+    )
