@@ -193,3 +193,10 @@ def test_kind_specific_labels() -> None:
     calibration = "\n".join(pdf_pages(render_certificate_pdf(sample_calibration())))
     assert "检定日期" in verification and "检定员" in verification and "检定结果" in verification
     assert "校准日期" in calibration and "校准员" in calibration and "校准结果" in calibration
+
+
+def test_markup_characters_are_printed_literally() -> None:
+    data = sample_verification()
+    customer = replace(data.customer, name=Text("A&B <重庆> 公司", "A&B <Chongqing> Ltd."))
+    text = "\n".join(pdf_pages(render_certificate_pdf(replace(data, customer=customer))))
+    assert "A&B <重庆> 公司" in text

@@ -17,6 +17,7 @@ from calib_service.documents import (
     EVIDENCE_SCHEMA_VERSION,
     AssessmentOutcome,
     EvidenceDataError,
+    Text,
     render_evidence_html,
     render_evidence_json,
     render_evidence_pdf,
@@ -161,3 +162,10 @@ def test_xlsx_en_variant() -> None:
     wb = openpyxl.load_workbook(io.BytesIO(render_evidence_xlsx(sample_evidence(), "en")))
     assert "Task 7" in wb.sheetnames and "Evidence index" in wb.sheetnames
     assert wb["Task 7"]["A1"].value == "Task 7 Talent training and popularisation"
+
+
+def test_html_escapes_markup_in_data() -> None:
+    report = sample_evidence()
+    task = replace(report.tasks[0], summary=Text("<script>alert(1)</script> & co", ""))
+    html = render_evidence_html(replace(report, tasks=(task, *report.tasks[1:]))).decode("utf-8")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
