@@ -155,9 +155,10 @@ def silence_seconds(baud: int, *, spec_fixed: bool = False) -> float:
 
 
 def _check_slave(slave: int, *, broadcast: bool = False) -> None:
+    # 248..255 are reserved by the spec, but single-sensor devices answer there (Senseair "any" 0xFE)
     low = 0 if broadcast else 1
-    if not low <= slave <= 247:
-        raise ConfigurationError(f"Modbus slave address must be {low}..247, got {slave!r}")
+    if not low <= slave <= 255:
+        raise ConfigurationError(f"Modbus slave address must be {low}..247 (or 248..255), got {slave!r}")
 
 
 def _check_u16(name: str, value: int) -> None:
@@ -169,7 +170,7 @@ def encode_read(slave: int, function: int, start: int, count: int) -> bytes:
     """Request for FC03 (holding) or FC04 (input) registers.
 
     Args:
-        slave: slave address 1..247.
+        slave: slave address 1..247 (248..255 are reserved but accepted, e.g. Senseair's 0xFE).
         function: 3 or 4.
         start: first register (0-based protocol address).
         count: number of registers, 1..125.

@@ -137,8 +137,10 @@ def test_structure_checks_beyond_crc() -> None:
 
 
 def test_encoder_validation() -> None:
-    with pytest.raises(ConfigurationError, match="248"):
-        m.encode_read(248, 3, 0, 1)
+    with pytest.raises(ConfigurationError, match="256"):
+        m.encode_read(256, 3, 0, 1)
+    with pytest.raises(ConfigurationError):
+        m.encode_read(0, 3, 0, 1)  # broadcast reads do not exist
     with pytest.raises(ConfigurationError, match="126"):
         m.encode_read(1, 3, 0, 126)
     with pytest.raises(ConfigurationError):

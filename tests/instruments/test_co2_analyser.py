@@ -1,0 +1,76 @@
+"""NDIR CO2 analyser driver against the simulated analyser (both protocols) on a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from instruments.clock import ManualClock
+from instruments.drivers.co2_analyser import Co2Analyser
+from instruments.errors import ConfigurationError, InstrumentTimeout, ProtocolError
+from instruments.link import LinkSettings, SerialLink
+from instruments.sim.co2_analyser import Co2AnalyserSim
+from instruments.sim.faults import FaultSpec
+from instruments.sim.pty import PtySimServer
+
+
+def _link(path: str, timeout: float = 0.3) -> SerialLink:
+    return SerialLink(LinkSettings(path, baudrate=19200, timeout=timeout, inter_byte_timeout=0.05, retries=2))
+
+
+@pytest.mark.parametrize("protocol", ["vaisala", "senseair"])
+def test_first_order_response_gain_and_offset(protocol: str) -> None:
+    clock = ManualClock()
+    sim = Co2AnalyserSim(protocol, t90=30.0, offset=3.0, ppm=400.0, clock=clock, error_percent=2.0)
+    with PtySimServer(sim) as server:
+        link = _link(server.path)
+        an = Co2Analyser(link, protocol, address=0x68 if protocol == "senseair" else 0xFE)
+        resolution = 0.05 if protocol == "vaisala" else 0.5
+        assert an.read().value == pytest.approx(400.0 * 1.02 + 3.0, abs=resolution)
+        sim.apply_gas(1000.0)
+        clock.advance(30.0)  # T90: 90 % of the step
+        r = an.read()
+        expected = (400.0 + 0.9 * 600.0) * 1.02 + 3.0
+        assert r.value == pytest.approx(expected, abs=resolution) and r.unit == "ppm"
+        clock.advance(10.0)
+        tau = 30.0 / math.log(10.0)
+        expected = (1000.0 - 600.0 * math.exp(-40.0 / tau)) * 1.02 + 3.0
+        assert an.read().value == pytest.approx(expected, abs=resolution)
+        clock.advance(600.0)
+        assert an.read(confirm=True).value == pytest.approx(1023.0, abs=resolution)
+        assert r.as_quantity().to("percent").magnitude == pytest.approx(r.value / 1e4)
+        link.close()
+
+
+def test_span_and_protocol_checks() -> None:
+    clock = ManualClock()
+    sim = Co2AnalyserSim("vaisala", t90=0.0, ppm=3000.0, clock=clock)
+    with PtySimServer(sim) as server:
+        link = _link(server.path, timeout=0.1)
+        with pytest.raises(ProtocolError):
+            Co2Analyser(link, span_ppm=2000.0).read()  # 3000 ppm on a 2000 ppm analyser: rejected
+        with pytest.raises(InstrumentTimeout):  # Modbus request to an ASCII analyser: no answer
+            Co2Analyser(link, "senseair").read()
+        link.close()
+    with pytest.raises(ConfigurationError):
+        Co2Analyser(link, "licor")
+
+
+def test_ascii_corruption_caught_by_syntax_or_confirmation() -> None:
+    clock = ManualClock()
+    sim = Co2AnalyserSim("vaisala", t90=0.0, ppm=412.3, clock=clock)
+    with PtySimServer(sim, faults=FaultSpec.parse("corrupt=0.15"), rng=random.Random(11)) as server:
+        link = _link(server.path, timeout=0.08)
+        an = Co2Analyser(link)
+        ok = 0
+        for _ in range(40):
+            try:
+                r = an.read(confirm=True, tolerance=0.05, relative=0.0)
+            except (ProtocolError, InstrumentTimeout):
+                continue
+            ok += 1
+            assert r.value == 412.3
+        assert ok >= 20
+        link.close()
