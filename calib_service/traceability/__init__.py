@@ -10,6 +10,7 @@ from __future__ import annotations
 from calib_service.traceability.centre import CentreEdge, CentreGraph, CentreNode, centre_graph
 from calib_service.traceability.chain import Finding, Link, Trace, assert_traceable, trace_calibration
 from calib_service.traceability.checks import (
+    MAX_BASELINE,
     MIN_BASELINE,
     ChartPoint,
     ControlChart,
@@ -39,6 +40,7 @@ from calib_service.traceability.usability import (
 
 __all__ = [
     "DEFAULT_TZ",
+    "MAX_BASELINE",
     "MIN_BASELINE",
     "CentreEdge",
     "CentreGraph",

@@ -6,7 +6,9 @@ Each check is judged when it is recorded, against limits that are stored with it
   uncertainty U (limits ``ref − U`` … ``ref + U``);
 * ``statistical`` method: mean ± 3s of the earlier in-control checks of the same point (Shewhart chart
   for individual values), once at least :data:`MIN_BASELINE` of them exist; before that the check is
-  recorded as baseline without limits.
+  recorded as baseline without limits. The baseline grows with each in-control check up to
+  :data:`MAX_BASELINE` checks (the first ones), after which the limits are frozen; out-of-control checks
+  never enter it.
 
 An out-of-control check blocks the equipment (like an expired certificate) until a later in-control check
 of the same point or a new certificate dated on or after the failed check.
@@ -28,6 +30,7 @@ from calib_service.models import Equipment, IntermediateCheck, MeasurementStanda
 from calib_service.services.standards import standards_of_equipment
 
 __all__ = [
+    "MAX_BASELINE",
     "MIN_BASELINE",
     "ChartPoint",
     "ControlChart",
@@ -39,6 +42,8 @@ __all__ = [
 
 #: In-control checks needed before statistical limits (mean ± 3s) are set.
 MIN_BASELINE = 5
+#: The baseline stops growing (limits frozen) after this many in-control checks.
+MAX_BASELINE = 20
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,7 @@ def record_check(
     else:
         method = "statistical"
         baseline = [c.value for c in earlier if c.method == "statistical" and not c.out_of_control]
+        baseline = baseline[:MAX_BASELINE]
         if len(baseline) >= MIN_BASELINE:
             center = statistics.fmean(baseline)
             s = statistics.stdev(baseline)

@@ -221,7 +221,7 @@ def _check_can_close(session: Session, nc: Nonconformity) -> None:
     notified = {a.customer_id for a in nc.actions if a.action == "notify_customer"}
     missing = sorted(affected - notified)
     if missing:
-        names = [c.name for c in (session.get(Customer, cid) for cid in missing) if c is not None]
+        names = sorted(c.name for c in (session.get(Customer, cid) for cid in missing) if c is not None)
         raise ConflictError(
             f"nonconformity {nc.number} cannot be closed: customer(s) {', '.join(names)} with affected "
             "results not notified yet; record notify_customer for each (or a no_impact evaluation)"
