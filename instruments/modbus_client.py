@@ -15,6 +15,9 @@ libraries (protocols.md §3–4):
   :class:`~instruments.protocols.modbus_rtu.ModbusExceptionReply` and never retried. A dead device
   therefore fails after ``timeout × (retries + 1)`` plus the silences.
 * **One lock per port.** The whole transaction, retries included, holds the link's port lock.
+* **Stale input.** The input buffer is flushed before the first request and after any failure (the rest of a
+  damaged or late reply); after a clean exchange the line is quiet, and stray bytes would fail the CRC and
+  be flushed before the retry.
 """
 
 from __future__ import annotations
@@ -107,6 +110,7 @@ class ModbusClient:
             raise ConfigurationError(f"Modbus retries must be >= 0, got {self.retries!r}")
         self.stats = ModbusStats()
         self._last_activity = 0.0
+        self._dirty = True  # flush stale input before the first request and after any failure
 
     @property
     def worst_case_s(self) -> float:
@@ -147,7 +151,9 @@ class ModbusClient:
                 stats.attempts += 1
                 self._wait_silence()
                 try:
-                    link.flush_input()
+                    if attempt > 1 or self._dirty:
+                        link.flush_input()  # drop the rest of a damaged or late reply
+                        self._dirty = False
                     frames.append(link.write(request))
                     if slave == 0:  # broadcast: no reply; the slaves need the silence to act on it
                         self._last_activity = time.monotonic()
@@ -161,6 +167,7 @@ class ModbusClient:
                     raise
                 except (InstrumentTimeout, ProtocolError) as exc:
                     self._last_activity = time.monotonic()
+                    self._dirty = True
                     last = exc
                     if isinstance(exc, InstrumentTimeout):
                         stats.timeouts += 1
@@ -173,6 +180,7 @@ class ModbusClient:
                     continue
                 except LinkDown:
                     self._last_activity = time.monotonic()
+                    self._dirty = True
                     raise
                 if attempt > 1:
                     link.trace.note(f"Modbus slave {slave}: reply accepted on attempt {attempt}")
