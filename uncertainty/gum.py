@@ -29,12 +29,11 @@ Func = Callable[[Sequence[Any]], Any]
 
 
 def _steps(x: np.ndarray, u: np.ndarray) -> np.ndarray:
-    ax: np.ndarray = np.abs(x)
-    if ax.all():
-        return ax * 1e-20
-    au = np.abs(u)
-    out: np.ndarray = 1e-20 * np.where(ax > 0, ax, np.where(au > 0, au, 1.0))
-    return out
+    """Complex steps: 10⁻²⁰ of the larger of |x| and u (never so small that it underflows)."""
+    scale: np.ndarray = np.maximum(np.abs(x), np.abs(u))
+    np.maximum(scale, 1e-250, out=scale)
+    scale *= 1e-20
+    return scale
 
 
 def sensitivities(func: Func, x: np.ndarray, u: np.ndarray, *, text: str = "") -> tuple[Any, np.ndarray]:
@@ -66,11 +65,13 @@ def sensitivities(func: Func, x: np.ndarray, u: np.ndarray, *, text: str = "") -
         z = x[:, None, :] + 1j * (h[:, None, :] * np.eye(n)[:, :, None])
     with np.errstate(all="ignore"):
         out = np.asarray(func(list(z)), dtype=complex)
+        y = np.asarray(func(list(x)), dtype=float)  # real evaluation: catches poles the complex step hides
     if out.shape != z.shape[1:]:
         out = np.broadcast_to(out, z.shape[1:])
-    y = out[0].real
+    if y.shape != x.shape[1:]:
+        y = np.broadcast_to(y, x.shape[1:])
     grad = out.imag / h
-    if not np.isfinite(out).all():
+    if not (np.isfinite(out).all() and np.isfinite(y).all()):
         raise InvalidInputError(
             f"model {text!r}: the model or its derivatives are not finite at the input estimates "
             "(division by zero, log of a non-positive value, ...); check the input values"
