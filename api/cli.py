@@ -1,7 +1,8 @@
 """The ``calib`` command line.
 
 Each verb lives in its own module under :mod:`api.commands` and exposes ``register(subparsers)``;
-this module only assembles them, runs the chosen one, and turns domain errors into one readable line
+verbs import their heavy dependencies inside the function they run, so ``calib --help`` stays quick.
+This module only assembles them, runs the chosen one, and turns domain errors into one readable line
 and a non-zero exit status (never a traceback).
 """
 
@@ -11,8 +12,6 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-
-from api.errors import cli_exit_code, describe_error
 
 __all__ = ["build_parser", "main"]
 
@@ -51,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("calib: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # one line, no traceback, for every known error
+        from api.errors import cli_exit_code, describe_error  # imported late: keeps --help fast
+
         code = cli_exit_code(exc)
         if code is None:
             raise

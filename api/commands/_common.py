@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
-from calib_service.db import ensure_schema, make_engine
-from calib_service.settings import Settings
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = ["add_database_option", "open_database"]
 
@@ -25,6 +25,9 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
 
 def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Engine:
     """Engine for the chosen database; an empty database is upgraded to the current schema."""
+    from calib_service.db import ensure_schema, make_engine
+    from calib_service.settings import Settings
+
     url = getattr(args, "database", None) or Settings.from_env().database_url
     engine = make_engine(url)
     if upgrade and ensure_schema(engine):

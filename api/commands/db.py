@@ -6,8 +6,6 @@ import argparse
 from typing import Any
 
 from api.commands._common import add_database_option
-from calib_service.db import current_revision, ensure_schema, head_revision, make_engine
-from calib_service.settings import Settings
 
 __all__ = ["register"]
 
@@ -21,6 +19,9 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from calib_service.db import current_revision, ensure_schema, head_revision, make_engine
+    from calib_service.settings import Settings
+
     engine = make_engine(args.database or Settings.from_env().database_url)
     shown = engine.url.render_as_string(hide_password=True)
     if args.action == "upgrade":

@@ -9,12 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from api.commands._common import add_database_option, open_database
-from calib_service.db import make_session_factory
-from calib_service.decision import DECISION_RULES
-from calib_service.demo import DemoOptions, run_demo
-from calib_service.models import utcnow
-from calib_service.reporting import results_table
+from api.commands._common import add_database_option
 
 __all__ = ["register"]
 
@@ -33,7 +28,7 @@ def register(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=2026, help="seed of the simulators' noise")
     p.add_argument("--error-percent", type=float, default=0.3, help="simulated meter error, %% (default 0.3)")
     p.add_argument("--class", dest="accuracy_class", default="1", help="meter class: 0.2S, 0.5S, 1, 2")
-    p.add_argument("--decision-rule", choices=DECISION_RULES, default="jjf1094")
+    p.add_argument("--decision-rule", choices=("jjf1094", "simple", "guard"), default="jjf1094")
     p.add_argument("--dut-port", default=None, help="a real DL/T 645 meter's port instead of the simulator")
     p.add_argument("--bench-port", default=None, help="a real meter bench's port instead of the simulator")
     p.add_argument("--quiet", action="store_true", help="print only the results table")
@@ -41,6 +36,12 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from api.commands._common import open_database
+    from calib_service.db import make_session_factory
+    from calib_service.demo import DemoOptions, run_demo
+    from calib_service.models import utcnow
+    from calib_service.reporting import results_table
+
     t0 = time.monotonic()
 
     def progress(message: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from api.commands._common import add_database_option, open_database
+from api.commands._common import add_database_option
 
 __all__ = ["register"]
 
@@ -23,6 +23,7 @@ def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.commands._common import open_database
 
     engine = open_database(args)
     print(f"calib serve: http://{args.host}:{args.port}/docs", flush=True)
