@@ -23,8 +23,12 @@ def register(sub: Any) -> None:
         "JJF 1094 decision, database, summary.json and report.md.",
     )
     add_database_option(p)
-    p.add_argument("--out", type=Path, default=Path("calib-demo-out"), help="output folder (default ./calib-demo-out)")
-    p.add_argument("--time-scale", type=float, default=2000.0, help="simulated seconds per wall second (default 2000)")
+    p.add_argument(
+        "--out", type=Path, default=Path("calib-demo-out"), help="output folder (default ./calib-demo-out)"
+    )
+    p.add_argument(
+        "--time-scale", type=float, default=2000.0, help="simulated seconds per wall second (default 2000)"
+    )
     p.add_argument("--seed", type=int, default=2026, help="seed of the simulators' noise")
     p.add_argument("--error-percent", type=float, default=0.3, help="simulated meter error, %% (default 0.3)")
     p.add_argument("--class", dest="accuracy_class", default="1", help="meter class: 0.2S, 0.5S, 1, 2")

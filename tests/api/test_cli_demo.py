@@ -61,7 +61,8 @@ def test_wrong_database_url(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 
 def test_missing_serial_port_writes_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    code = main(["demo", "--database", url, "--dut-port", "/dev/ttyNOSUCH9", "--out", str(tmp_path), "--quiet"])
+    args = ["demo", "--database", url, "--dut-port", "/dev/ttyNOSUCH9", "--out", str(tmp_path), "--quiet"]
+    code = main(args)
     err = capsys.readouterr().err
     assert code == 7
     assert "/dev/ttyNOSUCH9" in err and "Traceback" not in err
@@ -69,7 +70,9 @@ def test_missing_serial_port_writes_nothing(capsys: pytest.CaptureFixture[str], 
     assert _calibration_rows(url) == 0
 
 
-def test_silent_meter_times_out_and_writes_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_silent_meter_times_out_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     master, slave = os.openpty()  # a port where nobody answers
     try:
         url = f"sqlite:///{tmp_path / 'c.db'}"
