@@ -25,7 +25,9 @@ def _free_port() -> int:
 def live_server(engine: Engine) -> Iterator[str]:
     """Base URL of the app served by uvicorn on a free loopback port."""
     port = _free_port()
-    config = uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        create_app(engine), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
