@@ -35,6 +35,7 @@ __all__ = [
     "ENVIRONMENT",
     "FAMILY",
     "PROFILES",
+    "ROLES",
     "TEST_POINTS",
     "TITLE_EN",
     "TITLE_ZH",
@@ -51,6 +52,13 @@ TITLE_ZH = "固定污染源烟气二氧化碳连续监测系统 (按 HJ 75/HJ 76
 TITLE_EN = "CO2 / flue-gas CEMS channels (HJ 75/HJ 76 drift and linearity pattern)"
 FAMILY = "cems"
 DATA_VERSION = "2026.12-1"
+
+#: Roles of a CEMS check: role → what it is.
+ROLES: dict[str, str] = {
+    "analyser": "CEMS CO2 channel (HJ 212 data link, Modbus, or typed in from the DAS)",
+    "mfc": "mass-flow controllers for cylinder gas and zero gas (dilution)",
+    "climate": "ambient temperature and humidity in the analyser shelter",
+}
 
 _SRC75 = (
     "HJ 75-2017 gas-channel figure as quoted in shared/domain/regulations.md §1 (U: official text not seen); "

@@ -317,6 +317,44 @@ class PointResult:
         """U95 for the decision: the reported U (its k is already the 95 % factor)."""
         return self.expanded_uncertainty
 
+    def store_fields(
+        self, *, label: str | None = None, parameters: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Keyword arguments for ``RunContext.store_point`` (the columns of ``CalibrationPoint``).
+
+        ``seq`` and ``state`` are the runner's; the error unit ``%`` is stored as pint's ``percent``.
+
+        Args:
+            label: Point label (default: :attr:`point`).
+            parameters: Extra parameters of the point (flow, temperature, gas ...), merged in.
+        """
+        params: dict[str, Any] = {
+            "error_rounded": self.error_rounded,
+            "error_absolute": self.error_absolute,
+            "error_relative_percent": self.error_relative,
+            "correction": self.correction,
+            "cmc_applied": self.cmc_applied,
+            "limit_verified": self.limit_verified,
+        }
+        params.update(parameters or {})
+        return {
+            "label": label if label is not None else self.point,
+            "parameters": params,
+            "reference_value": self.reference,
+            "reference_unit": self.unit,
+            "indication": self.indication,
+            "indication_unit": self.unit,
+            "error": self.error,
+            "error_unit": "percent" if self.error_unit == "%" else self.error_unit,
+            "mpe": self.mpe,
+            "expanded_uncertainty": self.expanded_uncertainty,
+            "coverage_factor": self.coverage_factor,
+            "dof_eff": self.dof_eff,
+            "decision": self.decision,
+            "flags": list(self.flags),
+            "budget": self.budget,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """The ``calib run --json`` form of the point (contract keys first, then details)."""
         return {

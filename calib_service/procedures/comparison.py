@@ -35,6 +35,7 @@ __all__ = [
     "CODE",
     "DATA_VERSION",
     "FAMILY",
+    "ROLES",
     "TITLE_EN",
     "TITLE_ZH",
     "ExtraTerm",
@@ -47,6 +48,13 @@ TITLE_ZH = "直接比较法校准"
 TITLE_EN = "Calibration by direct comparison with a reference standard"
 FAMILY = "comparison"
 DATA_VERSION = "2026.12-1"
+
+#: Roles of a comparison: role → what it is.
+ROLES: dict[str, str] = {
+    "standard": "reference standard (any driver, or typed in)",
+    "dut": "instrument under calibration (any driver, or typed in)",
+    "climate": "ambient temperature and humidity",
+}
 
 _DISTRIBUTIONS = ("rectangular", "triangular", "arcsine", "normal")
 

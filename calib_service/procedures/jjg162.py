@@ -43,6 +43,7 @@ __all__ = [
     "FLOW_POINTS",
     "IN_SERVICE_FACTOR",
     "LIMITS",
+    "ROLES",
     "ROUNDING_INTERVAL",
     "TITLE_EN",
     "TITLE_ZH",
@@ -62,6 +63,15 @@ TITLE_ZH = "饮用冷水水表检定规程"
 TITLE_EN = "Verification Regulation of Cold Potable Water Meters"
 FAMILY = "water"
 DATA_VERSION = "2026.12-1"
+
+#: Roles of a water-meter bench (``calib procedures``): role → what it is.
+ROLES: dict[str, str] = {
+    "dut": "meter under test: CJ/T 188 register read-out, or typed in",
+    "balance": "weighing balance, MT-SICS (gravimetric method)",
+    "reference": "reference flowmeter, Modbus register map or typed in (standard-meter method)",
+    "thermometer": "water temperature at the meter (and at the reference), Modbus or typed in",
+    "climate": "ambient temperature, humidity and pressure, sensor or typed in",
+}
 
 _SRC = (
     "OIML R 49-1:2013 as quoted in shared/domain/regulations.md §1 (JJG 162-2019 row, status U); "

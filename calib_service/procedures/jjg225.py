@@ -43,6 +43,7 @@ __all__ = [
     "FAMILY",
     "FLOW_POINTS",
     "FORMULAS",
+    "ROLES",
     "TITLE_EN",
     "TITLE_ZH",
     "FormulaRow",
@@ -61,6 +62,15 @@ TITLE_ZH = "热量表检定规程"
 TITLE_EN = "Verification Regulation of Heat Meters"
 FAMILY = "heat"
 DATA_VERSION = "2026.12-1"
+
+#: Roles of a heat-meter bench: role → what it is.
+ROLES: dict[str, str] = {
+    "dut": "heat meter or sub-assembly under test: M-Bus / CJ/T 188 read-out or typed in",
+    "reference": "reference volume: balance (MT-SICS) or reference flowmeter (Modbus)",
+    "thermometers": "reference thermometers in the hot and cold baths (Modbus or SCPI)",
+    "simulator": "resistance and pulse simulator for the calculator test",
+    "climate": "ambient temperature and humidity",
+}
 
 _SRC = (
     "shared/domain/regulations.md §1 (JJG 225-2024 row: formulas U; basis GB/T 32224-2015, OIML R 75, "

@@ -42,6 +42,7 @@ __all__ = [
     "FAMILY",
     "LIMITS",
     "QT_OVER_QMAX",
+    "ROLES",
     "ROUNDING_INTERVAL",
     "TITLE_EN",
     "TITLE_ZH",
@@ -58,6 +59,16 @@ TITLE_ZH = "膜式燃气表检定规程"
 TITLE_EN = "Verification Regulation of Diaphragm Gas Meters"
 FAMILY = "gas"
 DATA_VERSION = "2026.12-1"
+
+#: Roles of a gas-meter bench: role → what it is.
+ROLES: dict[str, str] = {
+    "dut": "gas meter under test: register (test drum) typed in or read optically",
+    "reference": "bell prover (scale typed in, no serial line) or reference meter (Modbus)",
+    "barometer": "barometric pressure",
+    "gauges": "gauge pressure at the prover and at the meter",
+    "thermometers": "gas temperature in the prover and at the meter",
+    "climate": "ambient temperature and humidity",
+}
 
 _SRC = (
     "OIML R 137 / GB/T 6968 as quoted in shared/domain/regulations.md §1 (JJG 577 row, status U); "

@@ -39,6 +39,7 @@ __all__ = [
     "ENVIRONMENT",
     "FAMILY",
     "LIMITS",
+    "ROLES",
     "TEST_POINTS",
     "TITLE_EN",
     "TITLE_ZH",
@@ -56,6 +57,13 @@ TITLE_ZH = "一氧化碳、二氧化碳红外气体分析器检定规程"
 TITLE_EN = "Verification Regulation of Non-dispersive Infrared CO and CO2 Gas Analysers"
 FAMILY = "co2"
 DATA_VERSION = "2026.12-1"
+
+#: Roles of an analyser bench: role → what it is.
+ROLES: dict[str, str] = {
+    "analyser": "NDIR analyser under test (ASCII or Modbus codec)",
+    "mfc": "mass-flow controllers for cylinder gas and zero gas (dilution)",
+    "climate": "ambient temperature and humidity",
+}
 
 _SRC_V = "shared/domain/regulations.md §1 (JJG 635-2011 row, status V)"
 _SRC_T1 = (

@@ -154,3 +154,41 @@ def test_repeatability_input() -> None:
     e4 = repeatability_input("r", [1.0, 2.0, 3.0, 4.0], "percent", "x", pooled_sd=0.2, pooled_dof=9)
     assert e4["standard_uncertainty"] == pytest.approx(0.1)
     assert e4["dof"] == 9
+
+
+def test_store_fields_are_json_ready_columns() -> None:
+    import json
+
+    r = _finish(0.05, limit_verified=False)
+    fields = r.store_fields(parameters={"flow_m3_h": 2.4})
+    assert fields["error_unit"] == "percent"
+    assert fields["reference_value"] == 100.0 and fields["indication"] == 100.4
+    assert fields["parameters"]["flow_m3_h"] == 2.4 and fields["parameters"]["limit_verified"] is False
+    assert set(fields) == {
+        "label",
+        "parameters",
+        "reference_value",
+        "reference_unit",
+        "indication",
+        "indication_unit",
+        "error",
+        "error_unit",
+        "mpe",
+        "expanded_uncertainty",
+        "coverage_factor",
+        "dof_eff",
+        "decision",
+        "flags",
+        "budget",
+    }
+    json.dumps(fields, allow_nan=False)
+
+
+def test_every_module_names_its_roles() -> None:
+    from calib_service.procedures import cems_co2, comparison, jjg162, jjg225, jjg577, jjg635
+
+    for module in (cems_co2, comparison, jjg162, jjg225, jjg577, jjg635):
+        assert module.ROLES and all(isinstance(v, str) and v for v in module.ROLES.values())
+        assert module.CODE and module.TITLE_ZH and module.TITLE_EN and module.FAMILY and module.DATA_VERSION
+    assert "balance" in jjg162.ROLES and "dut" in jjg162.ROLES
+    assert "analyser" in jjg635.ROLES and "mfc" in jjg635.ROLES
