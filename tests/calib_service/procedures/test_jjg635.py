@@ -106,3 +106,37 @@ def test_response_time_and_repeatability() -> None:
 def test_environment() -> None:
     assert jjg635.check_environment({"ambient_temperature": 20.0, "relative_humidity": 50.0}) == []
     assert jjg635.check_environment({"ambient_temperature": 40.0})
+
+
+@pytest.mark.parametrize(
+    ("delta", "rule", "expected"),
+    [
+        # class 1 (±1 % FS placeholder), 2000 ppm range, span cylinder 1800 ppm ± 18 ppm (k = 2):
+        # u = 9 ppm = 0.45 % FS, U = 0.9 % FS > MPEV/3 → JJF 1094: pass |δ| ≤ 0.1, fail |δ| ≥ 1.9
+        (0.05, "jjf1094", "pass"),
+        (0.1, "jjf1094", "pass"),
+        (0.5, "jjf1094", "undetermined"),
+        (-1.0, "jjf1094", "undetermined"),
+        (1.9, "jjf1094", "fail"),
+        (1.9, "guard", "undetermined"),  # ILAC-G8 w = U fails only beyond MPEV + U
+        (1.95, "guard", "fail"),
+        (1.0, "simple", "pass"),
+        (1.05, "simple", "fail"),
+    ],
+)
+def test_decisions_by_hand(delta: float, rule: str, expected: str) -> None:
+    reading = 1800.0 + delta / 100 * 2000.0
+    r = jjg635.evaluate_point(
+        point="span",
+        reference=Dilution(1800.0, 18.0, 2.0),
+        readings=[reading],
+        unit="ppm",
+        span=2000.0,
+        accuracy_class="1",
+        dut_resolution=0.0,
+        pooled_sd=0.0,
+        decision_rule=rule,
+    )
+    assert r.error == pytest.approx(delta, abs=1e-9)
+    assert r.expanded_uncertainty == pytest.approx(0.9, abs=1e-9)
+    assert r.decision == expected
