@@ -72,7 +72,7 @@ _SRC_T1 = (
 )
 
 #: Classes named by their referenced-error limit (% FS); placeholders until Table 1 is entered.
-CLASSES: tuple[str, ...] = ("1", "2", "5")
+CLASSES: tuple[str, ...] = ("1", "2", "3", "5")
 
 
 def _rows() -> tuple[LimitRow, ...]:
@@ -120,9 +120,14 @@ LIMITS: tuple[LimitRow, ...] = _rows()
 #: Test points as fractions of the range (design defaults, I; check JJG 635-2011).
 TEST_POINTS: tuple[tuple[str, float], ...] = (("zero", 0.0), ("mid", 0.5), ("span", 0.9))
 
+_SRC_ENV = (
+    "U: third-party page m.zjtcn.com/news/50073918.html quoting verification conditions of a CO-analyser "
+    "regulation (apparently an older edition); check JJG 635-2011 5.1"
+)
 ENVIRONMENT: tuple[EnvLimit, ...] = (
-    EnvLimit("ambient_temperature", 10.0, 35.0, "degC", False, "design (I); check JJG 635-2011"),
-    EnvLimit("relative_humidity", None, 85.0, "%", False, "design (I); check JJG 635-2011"),
+    EnvLimit("ambient_temperature", 10.0, 30.0, "degC", False, _SRC_ENV),
+    EnvLimit("relative_humidity", None, 80.0, "%", False, _SRC_ENV),
+    EnvLimit("atmospheric_pressure", 86.0, 106.0, "kPa", False, _SRC_ENV),
     EnvLimit(
         "ambient_temperature_change",
         None,

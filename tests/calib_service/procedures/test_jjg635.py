@@ -104,7 +104,12 @@ def test_response_time_and_repeatability() -> None:
 
 
 def test_environment() -> None:
-    assert jjg635.check_environment({"ambient_temperature": 20.0, "relative_humidity": 50.0}) == []
+    assert (
+        jjg635.check_environment(
+            {"ambient_temperature": 20.0, "relative_humidity": 50.0, "atmospheric_pressure": 101.0}
+        )
+        == []
+    )
     assert jjg635.check_environment({"ambient_temperature": 40.0})
 
 
