@@ -361,14 +361,14 @@ class PointResult:
             "point": self.point,
             "reference": self.reference,
             "indication": self.indication,
-            "error": self.error_rounded,
+            "error": self.error,
             "error_unit": self.error_unit,
             "mpe": self.mpe,
             "expanded_uncertainty": self.expanded_uncertainty,
             "coverage_factor": self.coverage_factor,
             "decision": self.decision,
             "unit": self.unit,
-            "error_unrounded": self.error,
+            "error_rounded": self.error_rounded,
             "error_absolute": self.error_absolute,
             "error_relative": self.error_relative,
             "correction": self.correction,
@@ -446,6 +446,8 @@ def finish_point(
             k = 2.0  # the CMC is stated at k = 2
             cmc_applied = True
             notes.append(f"U raised to the CMC of the measurement standard ({cmc:g} {error_unit})")
+    if u_expanded == 0.0:
+        notes.append("U is 0: the budget holds no uncertainty; give the standard's certificate U or the CMC")
     error = float(result.value)
     rounded = round_to_interval(error, rounding_interval)
     decision: str | None = None

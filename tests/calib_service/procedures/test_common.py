@@ -192,3 +192,9 @@ def test_every_module_names_its_roles() -> None:
         assert module.CODE and module.TITLE_ZH and module.TITLE_EN and module.FAMILY and module.DATA_VERSION
     assert "balance" in jjg162.ROLES and "dut" in jjg162.ROLES
     assert "analyser" in jjg635.ROLES and "mfc" in jjg635.ROLES
+
+
+def test_zero_uncertainty_is_flagged() -> None:
+    r = _finish(0.0)
+    assert r.expanded_uncertainty == 0.0
+    assert any("U is 0" in f for f in r.flags)

@@ -162,3 +162,26 @@ def test_environment() -> None:
     assert jjg225.check_environment(
         {"ambient_temperature": 22.0, "relative_humidity": 40.0, "water_temperature": 70.0}
     )
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"), [(2.19, "pass"), (2.2, "pass"), (-2.2, "pass"), (2.21, "fail")]
+)
+def test_flow_sensor_decision_at_the_formula_limit(error: float, expected: str) -> None:
+    # class 2 flow sensor at qp/q = 10: MPE = 2 + 0.02 × 10 = 2.2 %; U ≈ 0.1 % ≤ MPEV/3 → |E| ≤ 2.2 passes
+    r = jjg225.evaluate_flow_sensor(
+        point="0.1qp",
+        q=0.15,
+        qp=1.5,
+        accuracy_class="2",
+        indicated_l=[100.0 * (1 + error / 100)],
+        reference_l=[100.0],
+        reference_u_percent=0.1,
+        reference_k=2,
+        dut_resolution_l=0.0,
+        reference_resolution_l=0.0,
+        pooled_sd_percent=0.0,
+    )
+    assert r.error == pytest.approx(error, abs=1e-9)
+    assert r.expanded_uncertainty == pytest.approx(0.1 * (1 + error / 100), rel=1e-6)
+    assert r.decision == expected
