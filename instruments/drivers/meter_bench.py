@@ -91,6 +91,7 @@ class MeterBench(Driver):
         self.retries = retries
         self.framer = mb.framer()
         self._c0: float | None = None
+        self._running: tuple[float, int, float, float, float] | None = None
 
     @property
     def source(self) -> str:
@@ -195,38 +196,63 @@ class MeterBench(Driver):
         """Reset the standard meter's energy and pulse count."""
         self._ask("STD", "RESET")
 
-    def start_error_test(self, meter_constant: float, pulses: int, ki: float = 1.0, ku: float = 1.0) -> None:
+    def start_error_test(
+        self, meter_constant: float, pulses: int, ki: float = 1.0, ku: float = 1.0, *, c0: float | None = None
+    ) -> None:
         """Start an error test of ``pulses`` pulses of the meter under test (constant C_L imp/kWh).
+
+        Args:
+            meter_constant: C_L (imp/kWh). pulses: N. ki, ku: transformer ratios.
+            c0: the standard's constant the error calculator uses (default: the bench's ``CONST?``).
 
         Raises:
             ConfigurationError: invalid constants (nothing is sent). DeviceError: the bench refused
                 (e.g. source off or still settling).
         """
-        mb.expected_standard_pulses(1.0, meter_constant, pulses, ki, ku)  # validates
         if pulses != int(pulses):
             raise ConfigurationError(f"number of meter pulses N must be an integer, got {pulses!r}")
-        reply, _ = self._ask("TEST", meter_constant, int(pulses), ki, ku)
-        if reply.numbers(2)[1] != int(pulses):
-            raise ProtocolError(f"meter bench echoed TEST {reply.fields}, requested N={pulses}")
+        c0 = self.standard_constant() if c0 is None else c0
+        mb.expected_standard_pulses(c0, meter_constant, pulses, ki, ku)  # validates
+        reply, _ = self._ask("TEST", meter_constant, int(pulses), c0, ki, ku)
+        echoed = reply.numbers(5)
+        for want, got in zip((meter_constant, int(pulses), c0, ki, ku), echoed, strict=True):
+            if abs(want - got) > 1e-5 * max(1.0, abs(want)):
+                raise ProtocolError(
+                    f"meter bench echoed TEST {reply.fields}, requested {meter_constant, pulses, c0}"
+                )
+        self._running = (float(meter_constant), int(pulses), float(c0), float(ki), float(ku))
 
     def error_result(
-        self, meter_constant: float, pulses: int, ki: float = 1.0, ku: float = 1.0
+        self,
+        meter_constant: float | None = None,
+        pulses: int | None = None,
+        ki: float | None = None,
+        ku: float | None = None,
     ) -> ErrorTestResult | None:
         """The finished test's result, or None while the bench reports BUSY.
 
-        The bench's γ is checked against the formula applied to its own pulse count m.
+        Parameters default to those of the last :meth:`start_error_test`. The bench's γ is checked against
+        the formula applied to its own pulse count m.
 
         Raises:
             ProtocolError: inconsistent result. DeviceError: no test running.
         """
+        cl0, n0, c0, ki0, ku0 = self._running or (None, None, None, 1.0, 1.0)
+        cl = meter_constant if meter_constant is not None else cl0
+        n = pulses if pulses is not None else n0
+        ki = ki if ki is not None else ki0
+        ku = ku if ku is not None else ku0
         reply, frames = self._ask("TEST?")
         if reply.status == "BUSY":
             return None
-        m, gamma, n = reply.numbers(3)
-        if n != pulses or m != int(m) or m <= 0:
-            raise ProtocolError(f"meter bench result {reply.fields} does not fit a test of N={pulses}")
-        c0 = self.standard_constant()
-        computed = mb.error_percent(m, c0, meter_constant, pulses, ki, ku)
+        if cl is None or n is None:
+            raise ConfigurationError("error_result needs the meter constant and pulse count of the test")
+        if c0 is None:
+            c0 = self.standard_constant()
+        m, gamma, n_echo = reply.numbers(3)
+        if n_echo != n or m != int(m) or m <= 0:
+            raise ProtocolError(f"meter bench result {reply.fields} does not fit a test of N={n}")
+        computed = mb.error_percent(m, c0, cl, n, ki, ku)
         if abs(computed - gamma) > 1e-4 + 1e-6 * abs(computed):
             raise ProtocolError(
                 f"meter bench reports error {gamma} % but its pulse count m={m:g} gives {computed:.4f} %"
@@ -236,15 +262,7 @@ class MeterBench(Driver):
             self._reading("standard_pulses", m, "count", frames),
         )
         return ErrorTestResult(
-            computed,
-            int(m),
-            mb.expected_standard_pulses(c0, meter_constant, pulses, ki, ku),
-            int(pulses),
-            meter_constant,
-            c0,
-            ki,
-            ku,
-            readings,
+            computed, int(m), mb.expected_standard_pulses(c0, cl, n, ki, ku), int(n), cl, c0, ki, ku, readings
         )
 
     def measure_error(
@@ -254,12 +272,14 @@ class MeterBench(Driver):
         ki: float = 1.0,
         ku: float = 1.0,
         *,
+        c0: float | None = None,
         timeout: float | None = None,
     ) -> ErrorTestResult:
         """Start an error test and wait for its result.
 
         Args:
             meter_constant: C_L (imp/kWh). pulses: N. ki, ku: transformer ratios.
+            c0: the standard's constant for the calculator (default: the bench's ``CONST?``).
             timeout: clock seconds to wait; default 3× the expected duration at the current power + 30 s.
 
         Raises:
@@ -269,10 +289,10 @@ class MeterBench(Driver):
             p = self.source_state().active_power_kw
             expected = pulses / (meter_constant * p / (ki * ku)) * 3600.0 if p > 0 else 0.0
             timeout = 3.0 * expected + 30.0
-        self.start_error_test(meter_constant, pulses, ki, ku)
+        self.start_error_test(meter_constant, pulses, ki, ku, c0=c0)
         deadline = self.clock.now() + timeout
         while True:
-            result = self.error_result(meter_constant, pulses, ki, ku)
+            result = self.error_result()
             if result is not None:
                 return result
             if self.clock.now() >= deadline:
