@@ -169,10 +169,11 @@ class MeterBench(Driver):
             return self.source_state()
         deadline = self.clock.now() + settle_timeout
         while True:
+            expired = self.clock.now() >= deadline  # judged before asking: a slow reply is not a timeout
             st = self.source_state()
             if st.state == "STABLE":
                 return st
-            if self.clock.now() >= deadline:
+            if expired:
                 raise InstrumentTimeout(
                     f"meter bench on {self.link.port}: source still {st.state} after {settle_timeout} s"
                 )
@@ -292,10 +293,11 @@ class MeterBench(Driver):
         self.start_error_test(meter_constant, pulses, ki, ku, c0=c0)
         deadline = self.clock.now() + timeout
         while True:
+            expired = self.clock.now() >= deadline  # judged before asking: a slow reply is not a timeout
             result = self.error_result()
             if result is not None:
                 return result
-            if self.clock.now() >= deadline:
+            if expired:
                 raise InstrumentTimeout(
                     f"meter bench on {self.link.port}: error test not finished after {timeout:g} s"
                 )
