@@ -9,6 +9,10 @@ protocol; there is no public one, so the simulator and the driver share this sim
   ``STATUS COMMAND [FIELD …]`` with STATUS ``OK``, ``BUSY`` (a measurement is still running) or ``ER``
   (``ER COMMAND CODE TEXT…``), and COMMAND echoing the request's command word.
 
+Commands: ``IDN?``; ``SRC U I PF``; ``SRC?`` (→ U I PF OFF|SETTLING|STABLE); ``OFF``; ``STD?`` (→ P_kW E_kWh
+pulses); ``STD RESET``; ``CONST?`` (→ C_0); ``TEST CL N C0 [KI KU]``; ``TEST?`` (→ ``BUSY`` done N, or ``OK``
+m γ N); ``STOP``. The full table is in docs/instruments.md.
+
 Error arithmetic (standard-meter method, regulations.md §3, JJG 596): the meter under test (constant C_L,
 imp/kWh) emits N pulses while the standard (constant C_0) counts m pulses;
 m0 = C_0·N / (C_L·K_I·K_U) and γ = (m0 − m)/m × 100 %.

@@ -37,6 +37,7 @@ __all__ = ["SIM_ENTRIES", "MeterBenchSim"]
 class _Test:
     cl: float
     n: int
+    c0: float
     ki: float
     ku: float
     t_start: float
@@ -184,13 +185,13 @@ class MeterBenchSim(SimBase):
         raise _Refused(1, f"unknown command {command}")
 
     def _start_test(self, args: tuple[str, ...]) -> bytes:
-        if len(args) not in (2, 4):
-            raise _Refused(1, "expected TEST CL N [KI KU]")
+        if len(args) not in (3, 5):
+            raise _Refused(1, "expected TEST CL N C0 [KI KU]")
         nums = _numbers(args, len(args))
-        cl, n = nums[0], nums[1]
-        ki, ku = (nums[2], nums[3]) if len(nums) == 4 else (1.0, 1.0)
-        if not (cl > 0 and n >= 1 and n == int(n) and ki > 0 and ku > 0):
-            raise _Refused(2, "need CL>0, integer N>=1, KI>0, KU>0")
+        cl, n, c0 = nums[0], nums[1], nums[2]
+        ki, ku = (nums[3], nums[4]) if len(nums) == 5 else (1.0, 1.0)
+        if not (cl > 0 and n >= 1 and n == int(n) and c0 > 0 and ki > 0 and ku > 0):
+            raise _Refused(2, "need CL>0, integer N>=1, C0>0, KI>0, KU>0")
         with self.lock:
             now = self._integrate()
             if self._state(now) != "STABLE" or self._power_kw() <= 0:
@@ -198,10 +199,11 @@ class MeterBenchSim(SimBase):
             gamma = self.error_percent
             meter_kw = self._power_kw() * (1 + gamma / 100.0) / (ki * ku)
             duration = int(n) / (cl * meter_kw) * 3600.0
+            # the standard really pulses at its own constant; the calculator uses the C0 it was given
             m_exact = mb.standard_pulses_for_error(gamma, self.c0, cl, int(n), ki, ku)
             m = max(1, round(self.noisy(m_exact)))
-            self._test = _Test(cl, int(n), ki, ku, now, duration, m)
-        return mb.build_reply("OK", "TEST", cl, int(n), ki, ku)
+            self._test = _Test(cl, int(n), c0, ki, ku, now, duration, m)
+        return mb.build_reply("OK", "TEST", cl, int(n), c0, ki, ku)
 
     def _test_status(self, now: float) -> bytes:
         t = self._test
@@ -211,7 +213,7 @@ class MeterBenchSim(SimBase):
         if elapsed < t.duration_s:
             done = min(t.n - 1, math.floor(t.n * elapsed / t.duration_s))
             return mb.build_reply("BUSY", "TEST?", done, t.n)
-        gamma = mb.error_percent(t.m, self.c0, t.cl, t.n, t.ki, t.ku)
+        gamma = mb.error_percent(t.m, t.c0, t.cl, t.n, t.ki, t.ku)
         return mb.build_reply("OK", "TEST?", t.m, f"{gamma:.4f}", t.n)
 
 

@@ -176,3 +176,18 @@ def test_bench_drives_the_companion_meter_under_test() -> None:
         assert dut.voltage_a().value == pytest.approx(220.0)
         clock.advance(3600.0)
         assert dut.forward_active_energy().value == pytest.approx(10.0 + 1.1 * 1.01, abs=0.01)
+
+
+def test_calculator_uses_the_standard_constant_it_is_given() -> None:
+    """A wrong C_0 entered in the error calculator shifts γ as the formula says (m is physical)."""
+    clock = ManualClock()
+    sim = MeterBenchSim(clock=clock, settle_s=0, error_percent=0.0, c0=1.2e6)
+    with PtySimServer(sim, clock=clock) as srv, link_to(srv.path) as link:
+        bench = MeterBench(link, clock=clock)
+        bench.set_source(220, 5, 1.0)
+        bench.start_error_test(1200, 10, c0=1.212e6)  # 1 % too high
+        clock.advance(60.0)
+        result = bench.error_result()
+    assert result is not None and result.standard_pulses == 10_000
+    assert result.error_percent == pytest.approx(1.0, abs=1e-9)  # (10 100 − 10 000)/10 000
+    assert result.standard_constant == 1.212e6
