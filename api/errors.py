@@ -9,10 +9,13 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from calib_service.documents.errors import CertificateRefused, DocumentError
 from calib_service.errors import (
+    AuthenticationError,
     CalibError,
     ConflictError,
     DatabaseError,
+    IntegrityCheckError,
     NotFoundError,
     PermissionDenied,
     RecordValidationError,
@@ -24,12 +27,16 @@ __all__ = ["cli_exit_code", "describe_error", "http_status", "install_error_hand
 
 # (exception class, HTTP status, CLI exit code, title); the first matching row wins.
 _TABLE: tuple[tuple[type[BaseException], int, int, str], ...] = (
+    (AuthenticationError, 401, 4, "Unauthenticated"),
     (NotFoundError, 404, 3, "Not found"),
     (PermissionDenied, 403, 4, "Forbidden"),
     (ConflictError, 409, 5, "Conflict"),
     (RecordValidationError, 422, 2, "Invalid input"),
+    (IntegrityCheckError, 409, 5, "Integrity check failed"),
     (DatabaseError, 503, 6, "Database unavailable"),
     (CalibError, 400, 1, "Request failed"),
+    (CertificateRefused, 409, 5, "Certificate refused"),
+    (DocumentError, 422, 2, "Invalid document data"),
     (UncertaintyError, 422, 2, "Invalid uncertainty input"),
     (InstrumentTimeout, 504, 7, "Instrument timeout"),
     (LinkDown, 503, 7, "Instrument link down"),
@@ -69,7 +76,8 @@ def install_error_handlers(app: FastAPI) -> None:
         row = _row(exc)
         status, title = (500, "Internal error") if row is None else (row[1], row[3])
         body = {"type": "about:blank", "title": title, "status": status, "detail": describe_error(exc)}
-        return JSONResponse(body, status_code=status, media_type="application/problem+json")
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
-    for exc_class in (CalibError, UncertaintyError, InstrumentError):
+    for exc_class in (CalibError, UncertaintyError, InstrumentError, DocumentError):
         app.add_exception_handler(exc_class, handler)

@@ -8,9 +8,11 @@ are assigned in one place, :mod:`api.errors`.
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "CalibError",
     "ConflictError",
     "DatabaseError",
+    "IntegrityCheckError",
     "NotFoundError",
     "PermissionDenied",
     "RecordValidationError",
@@ -39,3 +41,11 @@ class PermissionDenied(CalibError, PermissionError):
 
 class DatabaseError(CalibError, ConnectionError):
     """The database cannot be reached or its URL is invalid."""
+
+
+class AuthenticationError(CalibError, PermissionError):
+    """No valid identity was given (missing, unknown, expired or revoked token; wrong password)."""
+
+
+class IntegrityCheckError(CalibError, ValueError):
+    """Stored data failed its integrity check (a file whose sha256 no longer matches, a broken chain)."""

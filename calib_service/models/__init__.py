@@ -23,6 +23,15 @@ from calib_service.models.records import (
     Job,
     JobItem,
 )
+from calib_service.models.records import (
+    ApiToken,
+    Attachment,
+    AuditEvent,
+    Authorisation,
+    CalibrationTransition,
+    Job,
+    JobItem,
+)
 from calib_service.models.standards import (
     STANDARD_LEVELS,
     MeasurementStandard,
@@ -50,15 +59,22 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Authorisation",
+    "ApiToken",
+    "Attachment",
+    "AuditEvent",
+    "Authorisation",
     "Base",
     "Calibration",
     "CalibrationPoint",
     "CalibrationStandard",
     "CalibrationTransition",
+    "CalibrationTransition",
     "Customer",
     "EnvironmentRecord",
     "Equipment",
     "IntermediateCheck",
+    "Job",
+    "JobItem",
     "Job",
     "JobItem",
     "MeasurementStandard",
@@ -73,3 +89,7 @@ __all__ = [
     "standard_equipment",
     "utcnow",
 ]
+
+# Installs the session hook that audits every ORM insert/update/delete (issue 7); imported last because
+# it needs the mapped classes above.
+import calib_service.records.autoaudit  # noqa: E402, F401, I001
