@@ -71,12 +71,17 @@ class BalanceSim(SimBase):
     def framer(self) -> TerminatorFramer:
         return self._framer
 
-    def load(self, mass_g: float) -> None:
-        """Put ``mass_g`` on the pan (total load, g); the reading settles over ``settle_time``."""
+    def load(self, mass_g: float, *, settle: bool = True) -> None:
+        """Put ``mass_g`` on the pan (total load, g); the reading settles over ``settle_time``.
+
+        Args:
+            mass_g: total load on the pan, g.
+            settle: False makes the new load stable at once (initial state of a simulator).
+        """
         with self.lock:
             self._previous = self._gross()
             self._load = float(mass_g)
-            self._changed = self.clock.now()
+            self._changed = self.clock.now() - (0.0 if settle else self.settle_time)
 
     def _since(self) -> float:
         return self.clock.now() - self._changed
@@ -156,7 +161,7 @@ def _factory(ctx: SimContext) -> BalanceSim:
         error_percent=ctx.error_percent,
         noise_percent=ctx.noise_percent,
     )
-    sim.load(float(ctx.option("load", 0.0)))
+    sim.load(float(ctx.option("load", 0.0)), settle=False)
     return sim
 
 
