@@ -83,6 +83,14 @@ class Link:
     upstream_text: str
     top: bool
 
+    def top_standard(self) -> StandardRef | None:
+        """The standard at which the chain ends on this link (national primary or CRM), if it does."""
+        if not self.top:
+            return None
+        if self.upstream is not None and self.upstream.level in ("national_primary", "reference_material"):
+            return self.upstream
+        return next((s for s in self.standards if s.level == "reference_material"), None)
+
     def label(self) -> str:
         """A short name of the link for messages: equipment, serial and certificate."""
         cert = f", certificate {self.certificate.number}" if self.certificate else ""
@@ -144,11 +152,9 @@ class Trace:
         """The standards at the top of the chain (national primary standards, CRMs), once each."""
         seen: dict[int, StandardRef] = {}
         for lk in self.links:
-            if lk.top:
-                for s in (lk.upstream, *lk.standards):
-                    if s is not None and s.level in ("national_primary", "reference_material"):
-                        seen.setdefault(s.id, s)
-                        break
+            top = lk.top_standard()
+            if top is not None:
+                seen.setdefault(top.id, top)
         return list(seen.values())
 
     def to_dict(self) -> dict[str, Any]:

@@ -188,17 +188,11 @@ def chain_svg(trace: Trace) -> str:
         node = _Node(lines, style, bad)
         nodes[link.index] = node
         (root if link.parent is None else nodes[link.parent]).children.append(node)
-        if link.top:
-            top_std = (
-                link.upstream
-                if link.upstream is not None
-                and link.upstream.level in ("national_primary", "reference_material")
-                else next((s for s in link.standards if s.level == "reference_material"), None)
-            )
-            if top_std is not None:
-                top = _Node(_standard_lines(top_std), top_std.level)
-                node.children.append(top)
-                tops.append(top)
+        top_std = link.top_standard()
+        if top_std is not None:
+            top = _Node(_standard_lines(top_std), top_std.level)
+            node.children.append(top)
+            tops.append(top)
     columns, max_row = _layout(root)
     rows_total = max_row + 2  # + the SI row
     row_h = max((n.height for n in [root, *nodes.values(), *tops]), default=60.0) + GAP_Y
