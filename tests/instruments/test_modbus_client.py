@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pint
 import pytest
 
 from instruments.clock import ManualClock
 from instruments.drivers.modbus_device import FLOWMETER_MAP, ModbusDevice, RegisterSpec
-from instruments.errors import ConfigurationError, InstrumentTimeout
+from instruments.errors import ConfigurationError, InstrumentTimeout, LinkDown
 from instruments.link import LinkSettings, SerialLink
 from instruments.modbus_client import ModbusClient
 from instruments.protocols import modbus_rtu as rtu
@@ -161,3 +162,25 @@ def test_silence_is_honoured_between_transactions(link: SerialLink) -> None:
     assert time.monotonic() - t0 >= 5 * 38.5 / 1200
     spec = ModbusClient(link, baudrate=115200, spec_silence=True)
     assert spec.silence == 0.00175
+
+
+def test_hangup_raises_link_down_then_recovers(tmp_path: Path) -> None:
+    sim = ModbusSlaveSim(slave=1)
+    stable = str(tmp_path / "ttyMODBUS")  # like /dev/serial/by-id/...
+    with PtySimServer(sim, link_path=stable) as server:
+        link = SerialLink(LinkSettings(stable, baudrate=19200, timeout=0.1, reopen_backoff=0.05))
+        c = ModbusClient(link, retries=1)
+        assert c.read_holding_registers(1, 0, 2) == [0, 1]
+        server.hangup()
+        with pytest.raises(LinkDown):
+            c.read_holding_registers(1, 0, 2)
+        server.reappear()
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                assert c.read_holding_registers(1, 0, 2) == [0, 1]
+                break
+            except LinkDown:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        link.close()
