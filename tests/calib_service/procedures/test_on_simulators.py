@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from calib_service.procedures import jjg162, jjg635, water
+from calib_service.procedures import jjg162, jjg225, jjg577, jjg635, water
 from calib_service.procedures.analyser import Dilution
 from instruments.clock import ManualClock
 from instruments.drivers.cjt188_meter import Cjt188Meter
@@ -18,7 +18,7 @@ from instruments.drivers.co2_analyser import Co2Analyser
 from instruments.drivers.mfc import MassFlowController
 from instruments.drivers.mtsics_balance import MtSicsBalance
 from instruments.link import LinkSettings, SerialLink
-from instruments.sim.cjt188 import Cjt188MeterSim
+from instruments.sim.cjt188 import WATER_KWH_PER_M3K, Cjt188MeterSim
 from instruments.sim.co2_analyser import Co2AnalyserSim
 from instruments.sim.mfc import MfcSim
 from instruments.sim.mtsics_balance import BalanceSim
@@ -168,3 +168,87 @@ def test_co2_analyser_on_simulators() -> None:
     rt = jjg635.check_response_time("2", series)
     assert rt.value == pytest.approx(20.0, abs=1.5)
     assert rt.decision == "pass"
+
+
+def test_gas_meter_on_simulator_with_a_typed_in_bell_prover() -> None:
+    # class 1.5 meter, qmax = 6 m³/h, register error +0.8 %; the bell prover's volume is typed in
+    clock = ManualClock()
+    sim = Cjt188MeterSim(ADDR, meter_type=0x30, clock=clock, error_percent=0.8)
+    with PtySimServer(sim) as srv:
+        link = _link(srv.path, 2400, "E")
+        meter = Cjt188Meter(link, ADDR, meter_type=0x30)
+        runs = []
+        for _ in range(2):
+            start_l = meter.read_volume().as_quantity().to("L").magnitude
+            v0 = sim.true_volume
+            sim.apply_flow(6.0)
+            clock.advance(3600.0)
+            sim.apply_flow(0.0)
+            at_meter_l = (sim.true_volume - v0) * 1000.0
+            end_l = meter.read_volume().as_quantity().to("L").magnitude
+            # the prover delivered that gas at its own pressure and temperature (ideal gas); scale typed in
+            p_a, dp_s, dp_m, t_s, t_m = 101.2, 0.45, 0.62, 20.3, 20.6
+            prover_l = round(at_meter_l * (p_a + dp_m) / (p_a + dp_s) * (t_s + 273.15) / (t_m + 273.15), 1)
+            runs.append(jjg577.GasRun(start_l, end_l, prover_l, p_a, dp_s, dp_m, t_s, t_m))
+        link.close()
+    r = jjg577.evaluate_point(
+        point="qmax",
+        flow=6.0,
+        qmin=0.04,
+        qmax=6.0,
+        runs=runs,
+        accuracy_class="1.5",
+        dut_resolution_l=10.0,  # CJ/T 188 register: 0.01 m³
+        reference_u_percent=0.2,
+        reference_k=2.0,
+        reference_resolution_l=0.1,
+        barometer_u_kpa=0.05,
+        gauge_u_kpa=0.01,
+        thermometer_u_c=0.1,
+        pooled_sd_percent=0.1,
+    )
+    assert abs(r.error - 0.8) <= r.expanded_uncertainty
+    assert r.expanded_uncertainty <= r.mpe / 3  # type: ignore[operator]
+    assert r.decision == "pass"
+
+
+def test_heat_meter_complete_on_simulator() -> None:
+    # class 2 heat meter, qp = 1.5 m³/h, Δθmin = 3 K, energy register error −1.1 %; 70/50 °C
+    clock = ManualClock()
+    sim = Cjt188MeterSim(
+        ADDR, meter_type=0x20, clock=clock, error_percent=-1.1, supply_temp=70.0, return_temp=50.0
+    )
+    energies, volumes = [], []
+    with PtySimServer(sim) as srv:
+        link = _link(srv.path, 2400, "E")
+        meter = Cjt188Meter(link, ADDR, meter_type=0x20)
+        for _ in range(2):
+            e0 = meter.read_heat().as_quantity().to("kWh").magnitude
+            v0 = sim.true_volume
+            sim.apply_flow(1.5)
+            clock.advance(1800.0)
+            sim.apply_flow(0.0)
+            energies.append(meter.read_heat().as_quantity().to("kWh").magnitude - e0)
+            volumes.append((sim.true_volume - v0) * 1000.0)  # the bench's reference volume, L
+        link.close()
+    r = jjg225.evaluate_complete(
+        point="qp, 20 K",
+        q=1.5,
+        qp=1.5,
+        dtheta=20.0,
+        dtheta_min=3.0,
+        accuracy_class="2",
+        indicated_kwh=energies,
+        reference_volume_l=volumes,
+        heat_coefficient_kwh_m3k=WATER_KWH_PER_M3K,
+        heat_coefficient_u_percent=0.05,
+        volume_u_percent=0.2,
+        volume_k=2.0,
+        reference_dtheta_u_k=0.02,
+        reference_dtheta_k=2.0,
+        dut_resolution_kwh=0.01,
+    )
+    # MPE = 3 + 4 × 3/20 + 0.02 = 3.62 %
+    assert r.mpe == pytest.approx(3.62)
+    assert abs(r.error - (-1.1)) <= r.expanded_uncertainty <= r.mpe / 3
+    assert r.decision == "pass"
