@@ -113,7 +113,8 @@ class DmmSim(SimBase):
         if cmd in ("*RST", "*CLS", "SYST:REM", "SYSTEM:REMOTE"):
             if cmd == "*RST":
                 self.function, self.range = "VOLT:DC", None
-            self.errors.clear() if cmd == "*CLS" else None
+            elif cmd == "*CLS":
+                self.errors.clear()
             return None
         if cmd == "*OPC?":
             return b"1"
