@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from calib_service.db import make_session_factory
+from api.cli import main
+from calib_service.db import ensure_schema, make_engine, make_session_factory
 from tests.calib_service.traceability.builders import build_chain, calibrate, utc
 
 
@@ -177,3 +179,68 @@ def test_checks_impact_and_nonconformity(client_and_ids: tuple[httpx.Client, dic
     )
     assert client.get("/nonconformities", params={"status": "closed"}).json()[0]["number"] == ncj["number"]
     assert client.get(f"/nonconformities/{ncj['id']}").json()["closed_on"] == "2025-10-03"
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path) -> tuple[str, dict[str, int]]:
+    """A SQLite file with the test chain and two calibrations, committed, for the CLI verbs."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    with make_session_factory(engine)() as session:
+        chain = build_chain(session)
+        good = calibrate(
+            session, chain, at=utc(2025, 7, 1), standard=chain.e3, certificate=None, customer=chain.customer_a
+        )
+        bad = calibrate(
+            session, chain, at=utc(2026, 3, 5), standard=chain.e2, certificate=None, customer=chain.customer_b
+        )
+        ids = {"good": good.id, "bad": bad.id, "s1": chain.s1.id}
+        session.commit()
+    engine.dispose()
+    return url, ids
+
+
+def test_cli_standards_due(cli_db: tuple[str, dict[str, int]], capsys: pytest.CaptureFixture[str]) -> None:
+    url, _ = cli_db
+    assert main(["standards", "due", "--database", url, "--as-of", "2026-02-15", "--days", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "1 item(s)" in out and "T-E2" in out and "TEST-CQ-2025-02" in out
+    assert main(["standards", "due", "--database", url, "--as-of", "2026-03-05", "--json"]) == 1  # overdue
+    body = json.loads(capsys.readouterr().out)
+    assert [(i["serial"], i["status"]) for i in body["items"]] == [("T-E2", "overdue")]
+    assert main(["standards", "list", "--database", url]) == 0
+    assert "0.05 级三相电能表检定装置" in capsys.readouterr().out
+
+
+def test_cli_trace_text_json_svg(
+    cli_db: tuple[str, dict[str, int]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, ids = cli_db
+    svg = tmp_path / "chain.svg"
+    assert main(["trace", str(ids["good"]), "--database", url, "--svg", str(svg)]) == 0
+    out = capsys.readouterr().out
+    assert "chain complete, ok" in out and "top: 国家电能计量基准 (中国计量科学研究院)" in out
+    assert "TEST-CENTRE-2025-03" in out
+    ET.parse(svg)
+    assert "TEST-NIM-2025-01" in svg.read_text(encoding="utf-8")
+    assert main(["trace", str(ids["bad"]), "--database", url, "--json"]) == 1
+    assert [f["code"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["expired_certificate"]
+    assert main(["trace", "999999", "--database", url]) == 3
+    assert "calibration 999999 does not exist" in capsys.readouterr().err
+
+
+def test_cli_impact(cli_db: tuple[str, dict[str, int]], capsys: pytest.CaptureFixture[str]) -> None:
+    url, ids = cli_db
+    assert (
+        main(["impact", str(ids["s1"]), "--since", "2025-01-10", "--until", "2026-06-30", "--database", url])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "depth 3" in out and "customers to notify: 重庆某电力用户 A" in out
+    assert main(["impact", str(ids["s1"]), "--since", "2025-01-10", "--json", "--database", url]) == 0
+    assert json.loads(capsys.readouterr().out)["max_depth"] == 3
+    with pytest.raises(SystemExit) as exc:
+        main(["impact", str(ids["s1"]), "--since", "10/01/2025", "--database", url])
+    assert exc.value.code == 2
+    assert "write it as YYYY-MM-DD" in capsys.readouterr().err
