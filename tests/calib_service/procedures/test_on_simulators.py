@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from calib_service.procedures import jjg162, jjg225, jjg577, jjg635, water
+from calib_service.procedures import cems_co2, jjg162, jjg225, jjg577, jjg635, water
 from calib_service.procedures.analyser import Dilution
 from instruments.clock import ManualClock
 from instruments.drivers.cjt188_meter import Cjt188Meter
@@ -252,3 +252,61 @@ def test_heat_meter_complete_on_simulator() -> None:
     assert r.mpe == pytest.approx(3.62)
     assert abs(r.error - (-1.1)) <= r.expanded_uncertainty <= r.mpe / 3
     assert r.decision == "pass"
+
+
+def test_cems_co2_channel_on_simulator_with_24_h_drift() -> None:
+    # 0-20 %vol channel (200 000 ppm) read as ppm; gain error +2 %; HJ 75 pattern: ±5 % of the standard value
+    clock = ManualClock()
+    sim = Co2AnalyserSim(
+        "vaisala",
+        t90=30.0,
+        offset=0.0,
+        ppm=0.0,
+        clock=clock,
+        rng=random.Random(75),
+        error_percent=2.0,
+        noise_percent=0.01,
+    )
+    span = 200_000.0
+    with PtySimServer(sim) as srv:
+        link = _link(srv.path, 19200)
+        channel = Co2Analyser(link, span_ppm=span)
+
+        def read_after(ppm: float) -> float:
+            sim.apply_gas(ppm)
+            clock.advance(300.0)
+            return channel.read().value
+
+        readings = []
+        sim.apply_gas(120_000.0)
+        clock.advance(300.0)
+        for _ in range(3):
+            readings.append(channel.read().value)
+            clock.advance(10.0)
+        zero_0, span_0 = read_after(0.0), read_after(160_000.0)
+        t_start = clock.now()
+        sim.offset = 1500.0  # the channel's zero wanders by 0.75 % FS over the day
+        clock.advance(24 * 3600.0)
+        zero_24, span_24 = read_after(0.0), read_after(160_000.0)
+        elapsed_h = (clock.now() - t_start) / 3600.0
+        link.close()
+    r = cems_co2.evaluate_point(
+        point="high",
+        reference=Dilution(120_000.0, 1200.0, 2.0),
+        readings=readings,
+        unit="ppm",
+        span=span,
+        dut_resolution=0.1,
+    )
+    assert r.error_unit == "%" and r.mpe == 5.0
+    assert abs(r.error - 2.0) <= r.expanded_uncertainty <= 5.0 / 3
+    zero, sp = cems_co2.check_drift(
+        span=span,
+        zero_start=zero_0,
+        zero_end=zero_24,
+        span_start=span_0,
+        span_end=span_24,
+        elapsed_hours=elapsed_h,
+    )
+    assert zero.value == pytest.approx(0.75, abs=0.02) and zero.decision == "pass"
+    assert sp.value == pytest.approx(0.75, abs=0.05) and sp.decision == "pass"
