@@ -12,17 +12,24 @@ from calib_service.models.calibration import (
     Procedure,
     RawReading,
 )
-from calib_service.models.equipment import EQUIPMENT_KINDS, FAMILIES, Equipment
-from calib_service.models.parties import ROLES, Customer, User
-from calib_service.models.records import (
-    ApiToken,
-    Attachment,
-    AuditEvent,
-    Authorisation,
-    CalibrationTransition,
-    Job,
-    JobItem,
+from calib_service.models.certificates import (
+    CERTIFICATE_KINDS,
+    CentreProfile,
+    IssuedCertificate,
+    IssuedCertificateFile,
 )
+from calib_service.models.equipment import EQUIPMENT_KINDS, FAMILIES, Equipment
+from calib_service.models.evidence import (
+    ACTIVITY_TYPES,
+    ASSESSMENT_KINDS,
+    QUALITY_CATEGORIES,
+    ActivityAttachment,
+    AnnualTarget,
+    AssessmentRecord,
+    EvidenceActivity,
+    QualityRecord,
+)
+from calib_service.models.parties import ROLES, Customer, User
 from calib_service.models.records import (
     ApiToken,
     Attachment,
@@ -48,18 +55,21 @@ from calib_service.models.traceability import (
 )
 
 __all__ = [
+    "ACTIVITY_TYPES",
+    "ASSESSMENT_KINDS",
     "CALIBRATION_STATUSES",
+    "CERTIFICATE_KINDS",
     "CHECK_METHODS",
     "EQUIPMENT_KINDS",
     "FAMILIES",
     "NONCONFORMITY_ACTIONS",
+    "QUALITY_CATEGORIES",
     "ROLES",
     "STANDARD_LEVELS",
+    "ActivityAttachment",
+    "AnnualTarget",
     "ApiToken",
-    "Attachment",
-    "AuditEvent",
-    "Authorisation",
-    "ApiToken",
+    "AssessmentRecord",
     "Attachment",
     "AuditEvent",
     "Authorisation",
@@ -68,13 +78,14 @@ __all__ = [
     "CalibrationPoint",
     "CalibrationStandard",
     "CalibrationTransition",
-    "CalibrationTransition",
+    "CentreProfile",
     "Customer",
     "EnvironmentRecord",
     "Equipment",
+    "EvidenceActivity",
     "IntermediateCheck",
-    "Job",
-    "JobItem",
+    "IssuedCertificate",
+    "IssuedCertificateFile",
     "Job",
     "JobItem",
     "MeasurementStandard",
@@ -82,6 +93,7 @@ __all__ = [
     "NonconformityAction",
     "NonconformityImpact",
     "Procedure",
+    "QualityRecord",
     "RawReading",
     "StandardCertificate",
     "UTCDateTime",
@@ -92,4 +104,4 @@ __all__ = [
 
 # Installs the session hook that audits every ORM insert/update/delete (issue 7); imported last because
 # it needs the mapped classes above.
-import calib_service.records.autoaudit  # noqa: E402, F401, I001
+import calib_service.records.autoaudit  # noqa: F401
