@@ -93,7 +93,14 @@ class Dilution:
         return self.cylinder * self.gas_flow / (self.gas_flow + self.diluent_flow)
 
     def inputs(self, unit: str) -> tuple[str, list[dict[str, Any]]]:
-        """The sub-model (expression) of the reference concentration and its spec inputs."""
+        """The sub-model (expression) of the reference concentration and its spec inputs.
+
+        Args:
+            unit: Concentration unit of the cylinder.
+
+        Returns:
+            The expression and the spec entries.
+        """
         entries = [
             normal_input(
                 "C_cyl",
@@ -131,6 +138,12 @@ class Dilution:
 
     def evaluate(self, unit: str = "ppm") -> tuple[float, float]:
         """The delivered amount fraction and its standard uncertainty (GUM, via the engine).
+
+        Args:
+            unit: Concentration unit of the cylinder.
+
+        Returns:
+            (amount fraction, standard uncertainty).
 
         >>> c, u = Dilution(1000.0, 10.0, 2.0, gas_flow=100.0, diluent_flow=400.0,
         ...                 mfc_accuracy_percent=0.5).evaluate()
@@ -292,6 +305,14 @@ def t90(
 def drift_percent_fs(start: float, end: float, span: float) -> float:
     """Drift (end − start)/R × 100 % FS (zero drift, or span drift without zero correction).
 
+    Args:
+        start: Reading at the start.
+        end: Reading after the period.
+        span: Range R (same unit).
+
+    Returns:
+        Drift in % FS.
+
     >>> drift_percent_fs(2.0, 7.0, 1000.0)
     0.5
     """
@@ -311,6 +332,17 @@ def span_drift_percent_fs(
 ) -> float:
     """Span drift in % FS, optionally corrected for the zero drift over the same period.
 
+    Args:
+        span_start: Span reading at the start.
+        span_end: Span reading at the end.
+        zero_start: Zero reading at the start.
+        zero_end: Zero reading at the end.
+        span: Range R.
+        subtract_zero: Subtract the zero drift.
+
+    Returns:
+        Span drift in % FS.
+
     >>> span_drift_percent_fs(800.0, 812.0, 2.0, 7.0, 1000.0, subtract_zero=True)
     0.7
     """
@@ -322,6 +354,12 @@ def span_drift_percent_fs(
 
 def relative_std_percent(readings: Sequence[float]) -> float:
     """Repeatability as the relative experimental standard deviation s/x̄ × 100 %.
+
+    Args:
+        readings: Repeated readings of one gas.
+
+    Returns:
+        s/x̄ in %.
 
     Raises:
         RecordValidationError: fewer than 2 readings or a zero mean.

@@ -159,6 +159,13 @@ def profile_from_mapping(name: str, data: Mapping[str, Any]) -> Profile:
     number or ``{value, unit, condition, verified, source}``) and optionally
     ``indication_error_small_range``. ``verified`` defaults to False.
 
+    Args:
+        name: Profile name.
+        data: The configured limits.
+
+    Returns:
+        The profile.
+
     Raises:
         RecordValidationError: a missing key or a bad value.
 
@@ -190,7 +197,14 @@ def _profile(profile: str | Profile) -> Profile:
 
 
 def check_environment(conditions: Mapping[str, float | None]) -> list[str]:
-    """Problems with the recorded conditions."""
+    """Problems with the recorded conditions.
+
+    Args:
+        conditions: Recorded values keyed by quantity (see ``ENVIRONMENT``).
+
+    Returns:
+        One message per problem; empty when all is within limits.
+    """
     return common.check_environment(ENVIRONMENT, conditions)
 
 
@@ -271,6 +285,20 @@ def check_drift(
     HJ 75 computes the span drift from the span readings alone (``subtract_zero`` False, as commonly
     quoted, U); set it to subtract the zero drift where the specification asks.
 
+    Args:
+        span: Range R.
+        zero_start: Zero reading at the start.
+        zero_end: Zero reading 24 h later.
+        span_start: Span reading at the start.
+        span_end: Span reading 24 h later.
+        elapsed_hours: Time between the readings, h.
+        profile: Profile name or object.
+        subtract_zero: Correct the span drift for the zero drift.
+        tolerance_hours: Accepted deviation from 24 h.
+
+    Returns:
+        (zero drift, span drift) checks in % FS.
+
     Raises:
         RecordValidationError: readings not 24 h apart (within ``tolerance_hours``).
     """
@@ -295,6 +323,17 @@ def check_response_time(
     initial: float | None = None,
     final: float | None = None,
 ) -> CheckResult:
-    """Response time T90 (s) from the series after the step, against the profile's limit."""
+    """Response time T90 (s) from the series after the step, against the profile's limit.
+
+    Args:
+        samples: (time s, reading) after the step.
+        profile: Profile name or object.
+        step_time: Time of the step.
+        initial: Reading before the step.
+        final: Settled reading.
+
+    Returns:
+        The check (T90, s).
+    """
     value = t90(samples, step_time=step_time, initial=initial, final=final)
     return CheckResult.judge("response_time", value, "s", _profile(profile).response_time)

@@ -102,7 +102,17 @@ class CheckResult:
 
     @classmethod
     def judge(cls, name: str, value: float, unit: str, row: LimitRow) -> CheckResult:
-        """Compare ``value`` with the limit of ``row``."""
+        """Compare ``value`` with the limit of ``row``.
+
+        Args:
+            name: What was checked.
+            value: The value found.
+            unit: Its unit.
+            row: The limit row.
+
+        Returns:
+            The check result.
+        """
         outcome = "pass" if abs(value) <= row.value * (1 + 1e-12) else "fail"
         return cls(name, float(value), unit, row.value, row.verified, outcome)
 
@@ -173,6 +183,17 @@ def normal_input(
 ) -> dict[str, Any]:
     """A Type B normal input from a certificate's expanded uncertainty and coverage factor.
 
+    Args:
+        name: Input name.
+        value: Estimate.
+        unit: Unit of value and U.
+        expanded: Expanded uncertainty U of the certificate.
+        k: Its coverage factor.
+        description: Source text.
+
+    Returns:
+        The spec entry.
+
     Raises:
         RecordValidationError: k is not positive or U is negative.
     """
@@ -191,6 +212,16 @@ def normal_input(
 
 def rect_input(name: str, value: float, unit: str, half_width: float, description: str) -> dict[str, Any]:
     """A Type B rectangular input of half-width ``half_width`` (u = a/√3).
+
+    Args:
+        name: Input name.
+        value: Estimate.
+        unit: Unit.
+        half_width: Half-width a.
+        description: Source text.
+
+    Returns:
+        The spec entry.
 
     Raises:
         RecordValidationError: negative half-width.

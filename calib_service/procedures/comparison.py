@@ -79,6 +79,12 @@ class ExtraTerm:
     def entry(self, unit: str) -> dict[str, Any]:
         """The spec entry.
 
+        Args:
+            unit: Unit of the point.
+
+        Returns:
+            The spec entry.
+
         Raises:
             RecordValidationError: a bad name, distribution or size.
         """
@@ -106,6 +112,12 @@ class ExtraTerm:
 
 def parse_points(text: str) -> list[float]:
     """The points a technician typed, e.g. ``"0, 20, 50"`` or ``"0 20 50"``.
+
+    Args:
+        text: The points as typed.
+
+    Returns:
+        The points.
 
     Raises:
         RecordValidationError: an entry that is not a number, or no points.

@@ -157,6 +157,14 @@ def _check_class(accuracy_class: str) -> None:
 def flow_points(q3: float, ratio: float, *, include_q4: bool = False) -> tuple[FlowPoint, ...]:
     """The test flows of a meter of permanent flow ``q3`` and ratio R = Q3/Q1.
 
+    Args:
+        q3: Permanent flow Q3 (any flow unit).
+        ratio: R = Q3/Q1.
+        include_q4: Add the optional Q4 point.
+
+    Returns:
+        The points in order Q1, Q2, Q3 (, Q4).
+
     >>> [(p.label, round(p.nominal, 4)) for p in flow_points(2.5, 100)]
     [('Q1', 0.025), ('Q2', 0.04), ('Q3', 2.5)]
     """
@@ -175,6 +183,14 @@ def flow_points(q3: float, ratio: float, *, include_q4: bool = False) -> tuple[F
 
 def zone_for(flow: float, q1: float, q2: float) -> str:
     """``lower`` for Q1 ≤ Q < Q2, ``upper`` for Q ≥ Q2 (flows below Q1 are out of range).
+
+    Args:
+        flow: Actual flow.
+        q1: Q1 (same unit).
+        q2: Q2 (same unit).
+
+    Returns:
+        ``lower`` or ``upper``.
 
     Raises:
         RecordValidationError: flow below Q1 (no limit applies).
@@ -197,6 +213,17 @@ def mpe_for(
 
     The upper zone has one limit for water at 0.1–30 °C and a wider one above 30 °C; the lower zone
     one limit. For an in-service check the MPE is multiplied by :data:`IN_SERVICE_FACTOR`.
+
+    Args:
+        accuracy_class: ``1`` or ``2``.
+        flow: Actual flow.
+        q1: Q1 (same unit).
+        q2: Q2 (same unit).
+        water_temperature_c: Water temperature at the meter, °C.
+        in_service: Use the in-service limits.
+
+    Returns:
+        MPE in % and its limit row.
     """
     _check_class(accuracy_class)
     zone = zone_for(flow, q1, q2)
@@ -210,7 +237,14 @@ def mpe_for(
 
 
 def check_environment(conditions: Mapping[str, float | None]) -> list[str]:
-    """Problems with the recorded conditions (ambient temperature, humidity, pressure, water temperature)."""
+    """Problems with the recorded conditions (ambient temperature, humidity, pressure, water temperature).
+
+    Args:
+        conditions: Recorded values keyed by quantity (see ``ENVIRONMENT``).
+
+    Returns:
+        One message per problem; empty when all is within limits.
+    """
     return common.check_environment(ENVIRONMENT, conditions)
 
 

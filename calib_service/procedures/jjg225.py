@@ -97,7 +97,16 @@ class FormulaRow:
     source: str
 
     def evaluate(self, dtheta_ratio: float, flow_ratio: float, *, apply_cap: bool = True) -> float:
-        """The MPE for Δθmin/Δθ = ``dtheta_ratio`` and qp/q = ``flow_ratio``."""
+        """The MPE for Δθmin/Δθ = ``dtheta_ratio`` and qp/q = ``flow_ratio``.
+
+        Args:
+            dtheta_ratio: Δθmin/Δθ.
+            flow_ratio: qp/q.
+            apply_cap: Apply ``cap``.
+
+        Returns:
+            The MPE in %.
+        """
         value = self.a + self.b * dtheta_ratio + self.c * flow_ratio
         if apply_cap and self.cap is not None:
             value = min(value, self.cap)
@@ -215,6 +224,13 @@ def mpe(
 def flow_points(qi: float, qp: float) -> tuple[tuple[str, float, float], ...]:
     """The flow test points as (label, low, high), in the unit of ``qi``/``qp``.
 
+    Args:
+        qi: Lower flow limit qi.
+        qp: Permanent flow qp (same unit).
+
+    Returns:
+        (label, low, high) per point.
+
     >>> flow_points(0.006, 0.6)
     (('qi', 0.006, 0.0066), ('0.1qp', 0.06, 0.066), ('qp', 0.54, 0.6))
     """
@@ -229,6 +245,13 @@ def flow_points(qi: float, qp: float) -> tuple[tuple[str, float, float], ...]:
 def dtheta_points(dtheta_min: float, dtheta_max: float) -> tuple[tuple[str, float, float], ...]:
     """The temperature-difference test points as (label, low, high) in K.
 
+    Args:
+        dtheta_min: Δθmin, K.
+        dtheta_max: Δθmax, K.
+
+    Returns:
+        (label, low, high) per point.
+
     >>> dtheta_points(3, 70)
     (('Δθmin', 3.0, 3.6), ('10-20 K', 10.0, 20.0), ('Δθmax', 65.0, 70.0))
     """
@@ -242,7 +265,14 @@ def dtheta_points(dtheta_min: float, dtheta_max: float) -> tuple[tuple[str, floa
 
 
 def check_environment(conditions: Mapping[str, float | None]) -> list[str]:
-    """Problems with the recorded conditions."""
+    """Problems with the recorded conditions.
+
+    Args:
+        conditions: Recorded values keyed by quantity (see ``ENVIRONMENT``).
+
+    Returns:
+        One message per problem; empty when all is within limits.
+    """
     return common.check_environment(ENVIRONMENT, conditions)
 
 
@@ -354,6 +384,26 @@ def evaluate_flow_sensor(
     (gravimetric with :func:`water.water_density_kell` above 40 °C, or a reference meter);
     ``temperature_correction_u_percent`` is the standard uncertainty of that correction, %.
 
+    Args:
+        point: Label.
+        q: Flow at the point.
+        qp: Permanent flow (same unit).
+        accuracy_class: ``1``, ``2`` or ``3``.
+        indicated_l: Volumes shown by the sensor, L, one per run.
+        reference_l: Reference volumes, L, one per run.
+        reference_u_percent: Expanded uncertainty of the reference's certificate, %.
+        reference_k: Its coverage factor.
+        dut_resolution_l: Resolution of the sensor's output, L.
+        reference_resolution_l: Resolution of the reference, L.
+        temperature_correction_u_percent: Standard uncertainty of the temperature correction, %.
+        pooled_sd_percent: Repeatability s of one run, % (needed for one run).
+        cmc_percent: CMC (U, k = 2), %.
+        decision_rule: ``jjf1094``, ``simple`` or ``guard``.
+        apply_cap: Apply the EN 1434 cap (unverified for JJG 225-2024).
+
+    Returns:
+        The point result (error in %).
+
     Raises:
         RecordValidationError: mismatched or non-positive volumes.
     """
@@ -416,6 +466,24 @@ def evaluate_temperature_pair(
 
     Model: E = (Δθ_i + δ_res)/(θ_h + δ_h + δ_bh − θ_c − δ_c − δ_bc) − 1 + δ_rep; δ_h, δ_c the reference
     thermometers (certificates, independent), δ_bh, δ_bc bath uniformity and stability (rectangular).
+
+    Args:
+        point: Label.
+        dtheta_min: Δθmin of the meter, K.
+        accuracy_class: ``1``, ``2`` or ``3``.
+        indicated_dtheta_k: Δθ shown by the pair, K, per reading.
+        hot_reference_c: Reference thermometer in the hot bath, °C, per reading.
+        cold_reference_c: Reference thermometer in the cold bath, °C, per reading.
+        thermometer_u_k: Expanded uncertainty of each reference thermometer, K.
+        thermometer_k: Its coverage factor.
+        bath_half_width_k: Bath uniformity and stability half-width, K.
+        dut_resolution_k: Resolution of the Δθ indication, K.
+        pooled_sd_percent: Repeatability s of one reading, %.
+        cmc_percent: CMC (U, k = 2), %.
+        decision_rule: ``jjf1094``, ``simple`` or ``guard``.
+
+    Returns:
+        The point result (error in %).
 
     Raises:
         RecordValidationError: mismatched readings, Δθ ≤ 0.
@@ -499,6 +567,23 @@ def evaluate_calculator(
 ) -> PointResult:
     """Energy error of the calculator fed with simulated signals (the reference energy from the simulator).
 
+    Args:
+        point: Label.
+        dtheta: Simulated Δθ, K.
+        dtheta_min: Δθmin, K.
+        accuracy_class: ``1``, ``2`` or ``3``.
+        indicated_kwh: Energy shown, kWh, per run.
+        reference_kwh: Energy from the simulated signals, kWh, per run.
+        reference_u_percent: Expanded uncertainty of the simulator's certificate, %.
+        reference_k: Its coverage factor.
+        dut_resolution_kwh: Resolution of the energy display, kWh.
+        pooled_sd_percent: Repeatability s of one run, %.
+        cmc_percent: CMC (U, k = 2), %.
+        decision_rule: ``jjf1094``, ``simple`` or ``guard``.
+
+    Returns:
+        The point result (error in %).
+
     Raises:
         RecordValidationError: mismatched or non-positive energies.
     """
@@ -549,6 +634,29 @@ def evaluate_complete(
     The heat coefficient k (EN 1434-1 table, from the flow and return temperatures and the installation
     side) is an input with its relative standard uncertainty; Δθ_ref comes from the bench's reference
     thermometers (its expanded uncertainty ``reference_dtheta_u_k``).
+
+    Args:
+        point: Label.
+        q: Flow at the point.
+        qp: Permanent flow (same unit).
+        dtheta: Reference Δθ, K.
+        dtheta_min: Δθmin, K.
+        accuracy_class: ``1``, ``2`` or ``3``.
+        indicated_kwh: Energy shown, kWh, per run.
+        reference_volume_l: Reference volumes, L, per run.
+        heat_coefficient_kwh_m3k: Heat coefficient k, kWh/(m³·K).
+        heat_coefficient_u_percent: Relative standard uncertainty of k, %.
+        volume_u_percent: Expanded uncertainty of the reference volume, %.
+        volume_k: Its coverage factor.
+        reference_dtheta_u_k: Expanded uncertainty of the reference Δθ, K.
+        reference_dtheta_k: Its coverage factor.
+        dut_resolution_kwh: Resolution of the energy register.
+        pooled_sd_percent: Repeatability s of one run, %.
+        cmc_percent: CMC (U, k = 2), %.
+        decision_rule: ``jjf1094``, ``simple`` or ``guard``.
+
+    Returns:
+        The point result (error in %).
 
     Raises:
         RecordValidationError: mismatched or non-positive values.

@@ -122,6 +122,13 @@ class FlowPoint:
 def flow_points(qmin: float, qmax: float) -> tuple[FlowPoint, ...]:
     """The test flows qmin, qt = 0.1 qmax and qmax.
 
+    Args:
+        qmin: Minimum flow, m³/h.
+        qmax: Maximum flow, m³/h.
+
+    Returns:
+        qmin, qt and qmax.
+
     >>> [(f.label, f.nominal) for f in flow_points(0.04, 6.0)]
     [('qmin', 0.04), ('qt', 0.6000000000000001), ('qmax', 6.0)]
     """
@@ -136,6 +143,15 @@ def flow_points(qmin: float, qmax: float) -> tuple[FlowPoint, ...]:
 
 def mpe_for(accuracy_class: str, flow: float, qmin: float, qmax: float) -> tuple[float, LimitRow]:
     """MPE (± %) at ``flow`` for a meter of ``qmin``/``qmax``.
+
+    Args:
+        accuracy_class: ``1.0`` or ``1.5``.
+        flow: Actual flow, m³/h.
+        qmin: qmin, m³/h.
+        qmax: qmax, m³/h.
+
+    Returns:
+        MPE in % and its limit row.
 
     Raises:
         RecordValidationError: unknown class, or a flow outside qmin … qmax (a 5 % margin above qmax).
@@ -153,7 +169,14 @@ def mpe_for(accuracy_class: str, flow: float, qmin: float, qmax: float) -> tuple
 
 
 def check_environment(conditions: Mapping[str, float | None]) -> list[str]:
-    """Problems with the recorded conditions (ambient temperature, humidity, gas temperature difference)."""
+    """Problems with the recorded conditions (ambient temperature, humidity, gas temperature difference).
+
+    Args:
+        conditions: Recorded values keyed by quantity (see ``ENVIRONMENT``).
+
+    Returns:
+        One message per problem; empty when all is within limits.
+    """
     return common.check_environment(ENVIRONMENT, conditions)
 
 

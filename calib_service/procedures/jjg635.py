@@ -143,6 +143,13 @@ ENVIRONMENT: tuple[EnvLimit, ...] = (
 def limit(table: str, accuracy_class: str) -> LimitRow:
     """The limit row ``table`` for ``accuracy_class``.
 
+    Args:
+        table: Which limit (``indication_error``, ``zero_drift`` ...).
+        accuracy_class: The class.
+
+    Returns:
+        The limit row.
+
     >>> limit("interference", "2").value
     2.0
     """
@@ -150,7 +157,14 @@ def limit(table: str, accuracy_class: str) -> LimitRow:
 
 
 def check_environment(conditions: Mapping[str, float | None]) -> list[str]:
-    """Problems with the recorded conditions."""
+    """Problems with the recorded conditions.
+
+    Args:
+        conditions: Recorded values keyed by quantity (see ``ENVIRONMENT``).
+
+    Returns:
+        One message per problem; empty when all is within limits.
+    """
     return common.check_environment(ENVIRONMENT, conditions)
 
 
@@ -212,6 +226,20 @@ def check_drift(
 ) -> tuple[CheckResult, CheckResult]:
     """Zero and span drift over (about) 24 h against the referenced-error limit.
 
+    Args:
+        accuracy_class: The class.
+        span: Range R.
+        zero_start: Zero reading at the start.
+        zero_end: Zero reading 24 h later.
+        span_start: Span reading at the start.
+        span_end: Span reading 24 h later.
+        elapsed_hours: Time between the readings, h.
+        subtract_zero: Correct the span drift for the zero drift.
+        tolerance_hours: Accepted deviation from 24 h.
+
+    Returns:
+        (zero drift, span drift) checks in % FS.
+
     Raises:
         RecordValidationError: the elapsed time is not 24 h within ``tolerance_hours``.
     """
@@ -228,7 +256,15 @@ def check_drift(
 
 
 def check_repeatability(accuracy_class: str, readings: Sequence[float]) -> CheckResult:
-    """Repeatability (relative standard deviation of repeated readings of one gas)."""
+    """Repeatability (relative standard deviation of repeated readings of one gas).
+
+    Args:
+        accuracy_class: The class.
+        readings: Repeated readings of one gas.
+
+    Returns:
+        The check (relative standard deviation, %).
+    """
     return CheckResult.judge(
         "repeatability", relative_std_percent(readings), "%", limit("repeatability", accuracy_class)
     )
@@ -242,6 +278,17 @@ def check_response_time(
     initial: float | None = None,
     final: float | None = None,
 ) -> CheckResult:
-    """Response time T90 from the (time s, reading) series after switching from zero to span gas."""
+    """Response time T90 from the (time s, reading) series after switching from zero to span gas.
+
+    Args:
+        accuracy_class: The class.
+        samples: (time s, reading) after the step.
+        step_time: Time of the step.
+        initial: Reading before the step.
+        final: Settled reading.
+
+    Returns:
+        The check (T90, s).
+    """
     value = t90(samples, step_time=step_time, initial=initial, final=final)
     return CheckResult.judge("response_time", value, "s", limit("response_time", accuracy_class))

@@ -108,6 +108,12 @@ _KELL_B = 16.879850e-3
 def water_density_kell(temperature_c: float) -> float:
     """Density of air-free water in kg/m³ by Kell (1975), 0–150 °C at 101 325 Pa.
 
+    Args:
+        temperature_c: Water temperature, °C.
+
+    Returns:
+        ρ in kg/m³.
+
     Raises:
         RecordValidationError: temperature outside 0–150 °C.
 
@@ -125,6 +131,12 @@ def water_density_kell(temperature_c: float) -> float:
 
 def water_density_slope(temperature_c: float) -> float:
     """dρ/dt in kg/(m³·K) at ``temperature_c`` (central difference of the Tanaka formula).
+
+    Args:
+        temperature_c: Water temperature, °C (0–40).
+
+    Returns:
+        dρ/dt in kg/(m³·K).
 
     >>> round(water_density_slope(20.0), 3)
     -0.206
@@ -165,6 +177,14 @@ def buoyancy_factor(
 ) -> float:
     """True mass of water per unit of balance indication: (1 − ρa/ρ_c)/(1 − ρa/ρw).
 
+    Args:
+        air_density_kg_m3: Air density ρa.
+        water_density_kg_m3: Water density ρw.
+        weight_density_kg_m3: Conventional density ρc of the balance's weights.
+
+    Returns:
+        m/m_w (dimensionless).
+
     >>> round(buoyancy_factor(1.2, 998.2), 6)
     1.001053
     """
@@ -185,6 +205,15 @@ def gravimetric_volume(
     """Volume of water in m³ from the balance indication, water temperature and air density.
 
     V = m_w (1 − ρa/ρ_c) / (ρw − ρa)
+
+    Args:
+        balance_kg: Net balance indication m_w, kg.
+        water_temperature_c: Water temperature, °C (Tanaka range 0–40).
+        air_density_kg_m3: Air density ρa.
+        weight_density_kg_m3: Conventional density ρc of the weights.
+
+    Returns:
+        V in m³.
 
     >>> round(gravimetric_volume(99.8, 20.0, 1.2) * 1000, 4)
     100.0846
