@@ -301,6 +301,23 @@ def _rep(errors: Sequence[float], pooled_sd_percent: float | None) -> dict[str, 
     )
 
 
+def _start_stop(u_percent: float) -> list[dict[str, Any]]:
+    if u_percent < 0:
+        raise RecordValidationError(f"start/stop uncertainty must be ≥ 0 %, got {u_percent}")
+    if not u_percent:
+        return []
+    return [
+        {
+            "name": "d_ss",
+            "value": 0.0,
+            "unit": "percent",
+            "distribution": "normal",
+            "standard_uncertainty": float(u_percent),
+            "description": "start/stop (diverter timing) effect",
+        }
+    ]
+
+
 def _judge(
     point: str,
     flow: float,
@@ -335,6 +352,7 @@ def evaluate_gravimetric(
     thermometer_k: float = 2.0,
     purity_half_width: float = 0.05,
     pooled_sd_percent: float | None = None,
+    start_stop_u_percent: float = 0.0,
     cmc_percent: float | None = None,
     decision_rule: str = "jjf1094",
     in_service: bool = False,
@@ -359,6 +377,8 @@ def evaluate_gravimetric(
         purity_half_width: Half-width of the deviation of the bench's water from SMOW, kg/m³ (design
             default 0.05; measure the water's density to reduce it).
         pooled_sd_percent: Repeatability standard deviation of one run, % (needed for a single run).
+        start_stop_u_percent: Standard uncertainty of the start/stop (diverter timing, flying start) effect,
+            % of the volume; 0 for the standing start-stop method.
         cmc_percent: CMC of the standard as U (k = 2), %: the floor of U.
         decision_rule: ``jjf1094``, ``simple`` or ``guard``.
         in_service: Judge against the in-service limits.
@@ -389,7 +409,7 @@ def evaluate_gravimetric(
         "measurand": {"name": "E", "unit": "percent"},
         "model": (
             "(V_i + d_res)/((m + d_m + d_bal)*(1 - rho_a/rho_c)/(rho_w + d_rho_t + d_rho_p - rho_a))"
-            " - 1 + d_rep"
+            " - 1 + d_rep" + (" + d_ss" if start_stop_u_percent else "")
         ),
         "inputs": [
             {
@@ -458,6 +478,7 @@ def evaluate_gravimetric(
                 "d_rho_p", 0.0, "kg/m**3", purity_half_width, "bench water vs SMOW (purity, dissolved air)"
             ),
             _rep(errors, pooled_sd_percent),
+            *_start_stop(start_stop_u_percent),
         ],
     }
     flags: list[str] = []
@@ -494,6 +515,7 @@ def evaluate_standard_meter(
     thermometer_u_c: float,
     thermometer_k: float = 2.0,
     pooled_sd_percent: float | None = None,
+    start_stop_u_percent: float = 0.0,
     cmc_percent: float | None = None,
     decision_rule: str = "jjf1094",
     in_service: bool = False,
@@ -518,6 +540,7 @@ def evaluate_standard_meter(
         thermometer_u_c: Expanded uncertainty of each water thermometer, °C.
         thermometer_k: Its coverage factor.
         pooled_sd_percent: Repeatability standard deviation of one run, % (needed for one run).
+        start_stop_u_percent: Standard uncertainty of the start/stop effect, % of the volume.
         cmc_percent: CMC of the standard (U, k = 2), %.
         decision_rule: ``jjf1094``, ``simple`` or ``guard``.
         in_service: Judge against the in-service limits.
@@ -547,7 +570,10 @@ def evaluate_standard_meter(
     rho_s, rho_m = water.water_density(t_s), water.water_density(t_m)
     spec = {
         "measurand": {"name": "E", "unit": "percent"},
-        "model": "(V_i + d_res)/((V_s + d_res_s)*(1 + d_s)*(rho_s + d_rho_s)/(rho_m + d_rho_m)) - 1 + d_rep",
+        "model": (
+            "(V_i + d_res)/((V_s + d_res_s)*(1 + d_s)*(rho_s + d_rho_s)/(rho_m + d_rho_m)) - 1 + d_rep"
+            + (" + d_ss" if start_stop_u_percent else "")
+        ),
         "inputs": [
             {
                 "name": "V_i",
@@ -613,6 +639,7 @@ def evaluate_standard_meter(
                 "water temperature at the meter under test",
             ),
             _rep(errors, pooled_sd_percent),
+            *_start_stop(start_stop_u_percent),
         ],
     }
     flags: list[str] = []

@@ -196,3 +196,16 @@ def test_hot_water_flag_and_limit() -> None:
     assert r.mpe == 3.0
     assert r.decision == "pass"
     assert any("> 30 °C" in f for f in r.flags)
+
+
+def test_start_stop_term_adds_in_quadrature() -> None:
+    rng = np.random.default_rng(5)
+    runs = _grav_runs(0.3, 100.0, 20.0, rng)
+    base = _grav("Q3", 2.4, runs)
+    with_ss = _grav("Q3", 2.4, runs, start_stop_u_percent=0.05)
+    u0 = base.budget["result"]["standard_uncertainty"]
+    u1 = with_ss.budget["result"]["standard_uncertainty"]
+    assert u1 == pytest.approx((u0**2 + 0.05**2) ** 0.5, rel=1e-9)
+    assert with_ss.error == pytest.approx(base.error)
+    with pytest.raises(RecordValidationError, match="start/stop"):
+        _grav("Q3", 2.4, runs, start_stop_u_percent=-0.1)
