@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calib_service.errors import RecordValidationError
 from calib_service.procedures.analyser import (
@@ -119,3 +121,36 @@ def test_indication_fs_and_reading_basis() -> None:
             mpe=5.0,
             basis="reading",
         )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    tau=st.floats(1.0, 100.0),
+    y0=st.floats(-50.0, 50.0),
+    change=st.floats(10.0, 5000.0),
+    rising=st.booleans(),
+    t0=st.floats(0.0, 1e5),
+)
+def test_t90_is_tau_ln10_for_any_first_order_step(
+    tau: float, y0: float, change: float, rising: bool, t0: float
+) -> None:
+    dt = tau / 50.0
+    final = y0 + (change if rising else -change)
+    series = [(t0 + i * dt, y0 + (final - y0) * (1 - math.exp(-i * dt / tau))) for i in range(800)]
+    assert t90(series, final=final) == pytest.approx(tau * math.log(10), abs=dt * dt / tau + 1e-6 * tau)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cyl=st.floats(1.0, 1e5), qg=st.floats(0.01, 10.0), qd=st.floats(0.0, 10.0), scale=st.floats(0.1, 10.0))
+def test_dilution_depends_only_on_the_flow_ratio(cyl: float, qg: float, qd: float, scale: float) -> None:
+    a = Dilution(cyl, cyl / 100, 2.0, gas_flow=qg, diluent_flow=qd, mfc_accuracy_percent=0.5)
+    b = Dilution(cyl, cyl / 100, 2.0, gas_flow=qg * scale, diluent_flow=qd * scale, mfc_accuracy_percent=0.5)
+    assert a.value == pytest.approx(cyl * qg / (qg + qd), rel=1e-12)
+    assert b.value == pytest.approx(a.value, rel=1e-12)
+    ca, ua = a.evaluate("ppm")
+    cb, ub = b.evaluate("ppm")
+    assert cb == pytest.approx(ca, rel=1e-9)
+    assert ub == pytest.approx(ua, rel=1e-9)
+    # u_rel² = 0.5² + (qd/(qg+qd))² · 2 · (0.5/√3)²  (%²)
+    w = qd / (qg + qd)
+    assert ua / ca * 100 == pytest.approx(math.sqrt(0.25 + w * w * 2 * 0.25 / 3), rel=1e-6)
