@@ -161,6 +161,12 @@ def _layout(root: _Node) -> tuple[int, int]:
     return max(col, 1), max_row
 
 
+def _shift(node: _Node, dx: float) -> None:
+    node.x += dx
+    for child in node.children:
+        _shift(child, dx)
+
+
 def chain_svg(trace: Trace) -> str:
     """The chain of one calibration, from the SI down to the result, as SVG text."""
     root = _Node(
@@ -196,7 +202,9 @@ def chain_svg(trace: Trace) -> str:
     columns, max_row = _layout(root)
     rows_total = max_row + 2  # + the SI row
     row_h = max((n.height for n in [root, *nodes.values(), *tops]), default=60.0) + GAP_Y
-    width = MARGIN * 2 + columns * BOX_W + (columns - 1) * GAP_X
+    content = MARGIN * 2 + columns * BOX_W + (columns - 1) * GAP_X
+    width = max(content, 560.0)
+    _shift(root, (width - content) / 2)
     header = 34.0
 
     def y_of(row: int) -> float:
@@ -246,7 +254,6 @@ def chain_svg(trace: Trace) -> str:
                 anchor="start",
             )
         )
-    width = max(width, 520.0)
     return _document(width, y + MARGIN, f"Traceability chain of {trace.number}", body)
 
 
