@@ -23,6 +23,16 @@ COMMAND_MODULES: tuple[str, ...] = (
     "budget",
     "sim",
     "read",
+    "users",
+    "audit",
+    "validate",
+    "backup",
+    "restore",
+    "standards",
+    "trace",
+    "impact",
+    "certificate",
+    "evidence",
 )
 
 
