@@ -36,8 +36,6 @@ __all__ = ["ModbusClient", "ModbusStats", "Transaction"]
 
 log = logging.getLogger("instruments.modbus")
 
-#: The last part of the t3.5 silence is busy-waited instead of slept (s).
-SPIN_S = 0.0005
 
 
 class _ReplyFramer:
@@ -88,6 +86,7 @@ class ModbusClient:
         spec_silence: use the spec's fixed t3.5 = 1.75 ms above 19200 baud (default: 3.5 × 11 bits).
         timeout: per-attempt reply timeout in seconds (default: the link's).
         retries: extra attempts after a timeout or malformed reply (default: the link's).
+        spin_s: busy-wait this last part of each silence instead of sleeping (s; 0 = always sleep).
 
     Raises:
         ConfigurationError: negative retries or a non-positive timeout.
@@ -101,8 +100,10 @@ class ModbusClient:
         spec_silence: bool = False,
         timeout: float | None = None,
         retries: int | None = None,
+        spin_s: float = 0.0,
     ) -> None:
         self.link = link
+        self.spin_s = spin_s
         self.baudrate = baudrate if baudrate is not None else link.settings.baudrate
         self.silence = rtu.silence_seconds(self.baudrate, spec_fixed=spec_silence)
         self.timeout = link.settings.timeout if timeout is None else timeout
@@ -122,14 +123,14 @@ class ModbusClient:
 
     # ------------------------------------------------------------------ transport
     def _wait_silence(self) -> None:
-        # sleep most of the silence, spin the last SPIN_S: a sleeping thread on a busy machine can wake up
-        # a millisecond late, which at 115200 baud would cost a third of the line rate
+        # sleep most of the silence and busy-wait the last ``spin_s``: on a dedicated bench PC that makes the
+        # gap exact at 115200 baud; on a shared machine spinning costs more than it saves (default 0)
         target = self._last_activity + self.silence
         wait = target - time.monotonic()
         if wait <= 0:
             return
-        if wait > SPIN_S:
-            time.sleep(wait - SPIN_S)
+        if wait > self.spin_s:
+            time.sleep(wait - self.spin_s)
         while time.monotonic() < target:
             pass
 
