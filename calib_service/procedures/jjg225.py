@@ -19,6 +19,7 @@ with the reference's certificate, both resolutions and the repeatability in the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,7 @@ __all__ = [
     "evaluate_temperature_pair",
     "flow_points",
     "mpe",
+    "pt_temperature",
 ]
 
 CODE = "JJG 225-2024"
@@ -262,6 +264,43 @@ def dtheta_points(dtheta_min: float, dtheta_max: float) -> tuple[tuple[str, floa
         ("10-20 K", 10.0, 20.0),
         ("Δθmax", float(dtheta_max) - 5.0, float(dtheta_max)),
     )
+
+
+#: IEC 60751:2008 coefficients (the draft of JJG 225-2024 cites IEC 60751:2008 for platinum sensors; U).
+IEC60751_A = 3.9083e-3
+IEC60751_B = -5.775e-7
+
+
+def pt_temperature(resistance_ohm: float, r0_ohm: float = 100.0) -> float:
+    """Temperature (°C, 0–850 °C) of an IEC 60751 platinum sensor from its resistance.
+
+    Inverts R = R0 (1 + A t + B t²) (the branch for t ≥ 0 °C, where heat meters work), so the Δθ
+    indicated by a pair whose resistances the bench measured with a DMM can be computed as
+    ``pt_temperature(r_hot, r0) − pt_temperature(r_cold, r0)``.
+
+    Args:
+        resistance_ohm: Measured resistance, Ω.
+        r0_ohm: Nominal resistance at 0 °C (100 for Pt100, 500 for Pt500, 1000 for Pt1000).
+
+    Returns:
+        The temperature in °C.
+
+    Raises:
+        RecordValidationError: a resistance below R0 (below 0 °C) or a non-positive R0.
+
+    >>> round(pt_temperature(138.5055), 3)
+    100.0
+    """
+    if r0_ohm <= 0:
+        raise RecordValidationError(f"R0 must be > 0 Ω, got {r0_ohm}")
+    ratio = resistance_ohm / r0_ohm
+    if ratio < 1.0:
+        raise RecordValidationError(
+            f"resistance {resistance_ohm:g} Ω is below R0 = {r0_ohm:g} Ω (below 0 °C): "
+            "outside the heat-meter range"
+        )
+    a, b = IEC60751_A, IEC60751_B
+    return float((-a + math.sqrt(a * a - 4 * b * (1 - ratio))) / (2 * b))
 
 
 def check_environment(conditions: Mapping[str, float | None]) -> list[str]:

@@ -185,3 +185,27 @@ def test_flow_sensor_decision_at_the_formula_limit(error: float, expected: str) 
     assert r.error == pytest.approx(error, abs=1e-9)
     assert r.expanded_uncertainty == pytest.approx(0.1 * (1 + error / 100), rel=1e-6)
     assert r.decision == expected
+
+
+@pytest.mark.parametrize(
+    ("resistance", "r0", "temperature"),
+    [
+        # IEC 60751 reference table: Pt100 at 0, 50, 100, 200 °C; Pt1000 at 100 °C
+        (100.0, 100.0, 0.0),
+        (119.3971, 100.0, 50.0),
+        (138.5055, 100.0, 100.0),
+        (175.856, 100.0, 200.0),
+        (1385.055, 1000.0, 100.0),
+    ],
+)
+def test_pt_temperature_iec60751(resistance: float, r0: float, temperature: float) -> None:
+    assert jjg225.pt_temperature(resistance, r0) == pytest.approx(temperature, abs=0.001)
+
+
+def test_pt_temperature_errors_and_pair() -> None:
+    with pytest.raises(RecordValidationError, match="below R0"):
+        jjg225.pt_temperature(99.0)
+    # a Pt500 pair at 70/50 °C: Δθ = 20 K within 1 mK
+    hot = 500 * (1 + jjg225.IEC60751_A * 70 + jjg225.IEC60751_B * 70**2)
+    cold = 500 * (1 + jjg225.IEC60751_A * 50 + jjg225.IEC60751_B * 50**2)
+    assert jjg225.pt_temperature(hot, 500) - jjg225.pt_temperature(cold, 500) == pytest.approx(20.0, abs=1e-3)
