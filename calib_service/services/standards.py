@@ -9,7 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from calib_service.errors import NotFoundError, RecordValidationError
-from calib_service.models import STANDARD_LEVELS, Equipment, MeasurementStandard, StandardCertificate
+from calib_service.models import (
+    STANDARD_LEVELS,
+    Equipment,
+    MeasurementStandard,
+    StandardCertificate,
+    standard_equipment,
+)
 
 __all__ = [
     "add_certificate",
@@ -195,7 +201,14 @@ def certificate_on(*, session: Session, equipment: Equipment, day: date) -> Stan
 
 def standards_of_equipment(*, session: Session, equipment: Equipment) -> list[MeasurementStandard]:
     """The measurement standards that include ``equipment``."""
-    return [s for s in session.scalars(select(MeasurementStandard)) if equipment in s.equipment]
+    return list(
+        session.scalars(
+            select(MeasurementStandard)
+            .join(standard_equipment, standard_equipment.c.standard_id == MeasurementStandard.id)
+            .where(standard_equipment.c.equipment_id == equipment.id)
+            .order_by(MeasurementStandard.id)
+        )
+    )
 
 
 def get_standard(*, session: Session, standard_id: int) -> MeasurementStandard:

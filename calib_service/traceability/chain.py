@@ -9,7 +9,7 @@ or a certified reference material with its producer. A certificate that names it
 text, or an upstream standard with no certificate on record, is a broken link.
 
 Findings (code, severity): ``no_standards``, ``no_certificate``, ``expired_certificate``,
-``broken_link``, ``cycle``, ``out_of_range``, ``failed_check``, ``standard_suspended``,
+``broken_link``, ``cycle``, ``not_a_standard``, ``out_of_range``, ``failed_check``, ``standard_suspended``,
 ``assessment_expired``, ``uncertainty_below_cmc``, ``budget_certificate_mismatch`` are errors;
 ``no_assessment_certificate`` and ``not_in_standard`` are warnings.
 """
@@ -288,6 +288,12 @@ class _Builder:
         return idx
 
     def check_use(self, link: Link, equipment: Equipment, day: date) -> None:
+        if equipment.kind not in ("standard", "reference_material"):
+            self.error(
+                "not_a_standard",
+                f"{link.label()} is registered as a {equipment.kind}, not as standard equipment",
+                link.index,
+            )
         own = [s for s in standards_of_equipment(session=self.session, equipment=equipment) if not s.external]
         if not own and equipment.kind == "standard":
             self.warn(

@@ -98,8 +98,9 @@ class Impact:
         return max((i.depth for i in self.items), default=0)
 
     def customers(self) -> list[tuple[int, str]]:
-        """The customers to notify, ``(id, name)``, by name."""
-        seen = {i.customer_id: i.customer for i in self.calibrations if i.customer_id is not None}
+        """The customers to notify, ``(id, name)``, by name: those of affected results, and owners of
+        affected standard equipment (a customer's standard calibrated by the centre)."""
+        seen = {i.customer_id: i.customer for i in self.items if i.customer_id is not None}
         return sorted(((k, v or "") for k, v in seen.items()), key=lambda kv: kv[1])
 
     def to_dict(self) -> dict[str, Any]:
@@ -207,6 +208,7 @@ class _Walk:
                 continue
             self.seen_certs.add(cert.id)
             eq = cert.equipment
+            owner = None if eq.owner_id is None else self.session.get(Customer, eq.owner_id)
             self.items.append(
                 ImpactItem(
                     kind="certificate",
@@ -218,8 +220,8 @@ class _Walk:
                     certificate_number=cert.number,
                     equipment_id=eq.id,
                     equipment=eq.description,
-                    customer_id=None,
-                    customer=None,
+                    customer_id=None if owner is None else owner.id,
+                    customer=None if owner is None else owner.name,
                     via=via,
                 )
             )

@@ -350,3 +350,15 @@ def test_calibration_without_standards_is_not_traceable(session: Session) -> Non
     session.expire_all()
     with pytest.raises(ConflictError, match="records no standard used"):
         assert_traceable(session=session, calibration_id=cal.id)
+
+
+def test_device_under_test_recorded_as_standard_is_an_error(session: Session) -> None:
+    chain = build_chain(session)
+    other = register_equipment(
+        session=session, kind="dut", family="electricity", description="表", serial="D-X"
+    )
+    cal = calibrate(
+        session, chain, at=utc(2026, 1, 15), standard=other, certificate=None, customer=chain.customer_a
+    )
+    codes = [f.code for f in trace_calibration(session=session, calibration_id=cal.id).errors]
+    assert codes == ["no_certificate", "not_a_standard"]

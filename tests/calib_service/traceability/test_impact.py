@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from calib_service.errors import ConflictError, RecordValidationError
+from calib_service.services.equipment import register_equipment
+from calib_service.services.standards import add_certificate
 from calib_service.traceability import (
     add_action,
     assert_usable,
@@ -16,7 +18,7 @@ from calib_service.traceability import (
     last_good_calibration,
     record_nonconformity,
 )
-from tests.calib_service.traceability.builders import Chain, build_chain, calibrate, renew_c2, utc
+from tests.calib_service.traceability.builders import CENTRE, Chain, build_chain, calibrate, renew_c2, utc
 
 
 def _work(session: Session, chain: Chain) -> dict[str, int]:
@@ -192,3 +194,33 @@ def test_nonconformity_input_errors(session: Session) -> None:
         )
     add_action(session=session, nonconformity_id=nc.id, action="no_impact", taken_on=date(2026, 1, 2))
     add_action(session=session, nonconformity_id=nc.id, action="close", taken_on=date(2026, 1, 2))
+
+
+def test_owner_of_a_standard_calibrated_with_the_suspect_one_is_notified(session: Session) -> None:
+    chain = build_chain(session)
+    theirs = register_equipment(
+        session=session,
+        kind="standard",
+        family="electricity",
+        description="客户的 0.1 级标准表",
+        serial="T-CUST-STD",
+        owner=chain.customer_b,
+    )
+    add_certificate(
+        session=session,
+        equipment=theirs,
+        number="TEST-CENTRE-CUST-01",
+        issuing_lab=CENTRE,
+        calibration_date=date(2025, 9, 1),
+        due_date=date(2026, 8, 31),
+        expanded_uncertainty=0.05,
+        uncertainty_unit="%",
+        upstream=chain.s2,
+    )
+    impact = impact_of(
+        session=session, standard_id=chain.s2.id, since=date(2025, 8, 1), until=date(2025, 12, 1)
+    )
+    assert [(i.kind, i.certificate_number, i.customer) for i in impact.items] == [
+        ("certificate", "TEST-CENTRE-CUST-01", "重庆某水务公司 B")
+    ]
+    assert [name for _, name in impact.customers()] == ["重庆某水务公司 B"]
