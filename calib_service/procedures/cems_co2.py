@@ -34,6 +34,7 @@ __all__ = [
     "DATA_VERSION",
     "ENVIRONMENT",
     "FAMILY",
+    "KIND",
     "PROFILES",
     "ROLES",
     "TEST_POINTS",
@@ -52,6 +53,8 @@ TITLE_ZH = "固定污染源烟气二氧化碳连续监测系统 (按 HJ 75/HJ 76
 TITLE_EN = "CO2 / flue-gas CEMS channels (HJ 75/HJ 76 drift and linearity pattern)"
 FAMILY = "cems"
 DATA_VERSION = "2026.12-1"
+#: Procedure kind stored with the record.
+KIND = "verification"
 
 #: Roles of a CEMS check: role → what it is.
 ROLES: dict[str, str] = {

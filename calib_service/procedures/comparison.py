@@ -35,6 +35,7 @@ __all__ = [
     "CODE",
     "DATA_VERSION",
     "FAMILY",
+    "KIND",
     "ROLES",
     "TITLE_EN",
     "TITLE_ZH",
@@ -48,6 +49,8 @@ TITLE_ZH = "直接比较法校准"
 TITLE_EN = "Calibration by direct comparison with a reference standard"
 FAMILY = "comparison"
 DATA_VERSION = "2026.12-1"
+#: Procedure kind stored with the record.
+KIND = "calibration"
 
 #: Roles of a comparison: role → what it is.
 ROLES: dict[str, str] = {

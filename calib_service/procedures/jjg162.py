@@ -42,6 +42,7 @@ __all__ = [
     "FAMILY",
     "FLOW_POINTS",
     "IN_SERVICE_FACTOR",
+    "KIND",
     "LIMITS",
     "ROLES",
     "ROUNDING_INTERVAL",
@@ -63,6 +64,9 @@ TITLE_ZH = "饮用冷水水表检定规程"
 TITLE_EN = "Verification Regulation of Cold Potable Water Meters"
 FAMILY = "water"
 DATA_VERSION = "2026.12-1"
+#: Procedure kind stored with the record: ``verification`` (检定证书 / 检定结果通知书) or
+#: ``calibration`` (校准证书).
+KIND = "verification"
 
 #: Roles of a water-meter bench (``calib procedures``): role → what it is.
 ROLES: dict[str, str] = {

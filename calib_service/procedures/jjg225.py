@@ -44,6 +44,9 @@ __all__ = [
     "FAMILY",
     "FLOW_POINTS",
     "FORMULAS",
+    "IEC60751_A",
+    "IEC60751_B",
+    "KIND",
     "ROLES",
     "TITLE_EN",
     "TITLE_ZH",
@@ -64,6 +67,8 @@ TITLE_ZH = "热量表检定规程"
 TITLE_EN = "Verification Regulation of Heat Meters"
 FAMILY = "heat"
 DATA_VERSION = "2026.12-1"
+#: Procedure kind stored with the record.
+KIND = "verification"
 
 #: Roles of a heat-meter bench: role → what it is.
 ROLES: dict[str, str] = {

@@ -40,6 +40,7 @@ __all__ = [
     "DATA_VERSION",
     "ENVIRONMENT",
     "FAMILY",
+    "KIND",
     "LIMITS",
     "QT_OVER_QMAX",
     "ROLES",
@@ -59,6 +60,8 @@ TITLE_ZH = "膜式燃气表检定规程"
 TITLE_EN = "Verification Regulation of Diaphragm Gas Meters"
 FAMILY = "gas"
 DATA_VERSION = "2026.12-1"
+#: Procedure kind stored with the record.
+KIND = "verification"
 
 #: Roles of a gas-meter bench: role → what it is.
 ROLES: dict[str, str] = {

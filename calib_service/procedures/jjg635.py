@@ -38,6 +38,7 @@ __all__ = [
     "DATA_VERSION",
     "ENVIRONMENT",
     "FAMILY",
+    "KIND",
     "LIMITS",
     "ROLES",
     "TEST_POINTS",
@@ -57,6 +58,8 @@ TITLE_ZH = "一氧化碳、二氧化碳红外气体分析器检定规程"
 TITLE_EN = "Verification Regulation of Non-dispersive Infrared CO and CO2 Gas Analysers"
 FAMILY = "co2"
 DATA_VERSION = "2026.12-1"
+#: Procedure kind stored with the record.
+KIND = "verification"
 
 #: Roles of an analyser bench: role → what it is.
 ROLES: dict[str, str] = {

@@ -190,6 +190,9 @@ def test_every_module_names_its_roles() -> None:
     for module in (cems_co2, comparison, jjg162, jjg225, jjg577, jjg635):
         assert module.ROLES and all(isinstance(v, str) and v for v in module.ROLES.values())
         assert module.CODE and module.TITLE_ZH and module.TITLE_EN and module.FAMILY and module.DATA_VERSION
+        expected_kind = "calibration" if module is comparison else "verification"
+        assert expected_kind == module.KIND
+        assert len(module.CODE) <= 60 and len(module.FAMILY) <= 30  # Procedure columns
     assert "balance" in jjg162.ROLES and "dut" in jjg162.ROLES
     assert "analyser" in jjg635.ROLES and "mfc" in jjg635.ROLES
 
