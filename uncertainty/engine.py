@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from uncertainty.gum import (
     propagate,
     second_order_variance,
     sensitivities,
+    sensitivities_scalar,
     welch_satterthwaite,
 )
 from uncertainty.inputs import InputQuantity
@@ -102,10 +104,45 @@ def gum_core(parsed: ParsedSpec) -> GumCore:
         (2.0, 1.0)
     """
     inputs = parsed.inputs
-    names = tuple(q.name for q in inputs)
-    model = compile_model(parsed.model, names, tuple(q.unit for q in inputs), parsed.measurand_unit)
-    x = _stack(inputs, "value")
-    u = _stack(inputs, "u")
+    names = tuple([q.name for q in inputs])
+    model = compile_model(parsed.model, names, tuple([q.unit for q in inputs]), parsed.measurand_unit)
+    vals = [q.value for q in inputs]
+    uncs = [q.u for q in inputs]
+    dof = np.array([q.dof for q in inputs])
+    if (
+        model.positional is not None
+        and all(type(v) is float for v in vals)
+        and all(type(v) is float for v in uncs)
+    ):
+        if model.identity:
+            y_f, g = sensitivities_scalar(
+                model.positional, vals, uncs, guard=model.uses_functions, text=model.text
+            )
+            c = np.array(g)
+            x, u = np.array(vals), np.array(uncs)
+        else:
+            x, u = np.array(vals), np.array(uncs)
+            xi = (model.in_factor * x + model.in_offset).tolist()
+            ui = (model.in_factor * u).tolist()
+            y_i, g = sensitivities_scalar(
+                model.positional, xi, ui, guard=model.uses_functions, text=model.text
+            )
+            y_f = (y_i - model.out_offset) / model.out_factor
+            c = np.array(g) * model.in_factor / model.out_factor
+        cu = c * u
+        if parsed.correlation is None:
+            uc = np.asarray(math.sqrt(float(cu @ cu)))
+        else:
+            uc, cu = propagate(c, u, parsed.correlation)
+        return GumCore(parsed, model, x, u, np.asarray(y_f), c, uc, cu, dof, _groups(parsed.correlation))
+    try:
+        x = np.array(vals, dtype=float)
+        u = np.array(uncs, dtype=float)
+        if x.ndim != 1 or u.ndim != 1:
+            raise ValueError
+    except ValueError:  # batch arrays (possibly mixed with scalars)
+        x = _stack(inputs, "value")
+        u = _stack(inputs, "u")
     if x.shape != u.shape:
         x, u = np.broadcast_arrays(x if x.ndim == 2 else x[:, None], u if u.ndim == 2 else u[:, None])
         x, u = np.array(x), np.array(u)
@@ -115,7 +152,6 @@ def gum_core(parsed: ParsedSpec) -> GumCore:
     y = (y_int - model.out_offset) / model.out_factor
     c = g_int * f_in / model.out_factor
     uc, cu = propagate(c, u, parsed.correlation)
-    dof = np.array([q.dof for q in inputs], dtype=float)
     return GumCore(parsed, model, x, u, y, c, uc, cu, dof, _groups(parsed.correlation))
 
 
@@ -215,7 +251,7 @@ def finish(
         gum_valid: Any = not (float(core.uc) == 0.0 and bool((core.u > 0).any()))
     else:
         gum_valid = ~((core.uc == 0) & np.any(core.u > 0, axis=0))
-    if not np.all(gum_valid):
+    if gum_valid is not True and not np.all(gum_valid):
         notes.append(
             "every first-order sensitivity vanishes at the estimates: the GUM u_c = 0 is not meaningful; "
             "use second_order or Monte Carlo (method: mcm)"

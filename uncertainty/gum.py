@@ -58,25 +58,81 @@ def sensitivities(func: Func, x: np.ndarray, u: np.ndarray, *, text: str = "") -
     """
     n = x.shape[0]
     h = _steps(x, u)
-    # z[i] holds input i for each of the n perturbations (axis 0 of the result = perturbed input)
+    # z[i] holds input i for the unperturbed point (column 0) and each of the n perturbations
     if x.ndim == 1:
-        z = x[:, None] + 1j * np.diag(h)
+        z = np.zeros((n, n + 1), dtype=complex)
+        z[:, 1:] = np.diag(h) * 1j
+        z += x[:, None]
     else:
-        z = x[:, None, :] + 1j * (h[:, None, :] * np.eye(n)[:, :, None])
+        z = np.zeros((n, n + 1, *x.shape[1:]), dtype=complex)
+        z[:, 1:] = (h[:, None, :] * np.eye(n)[:, :, None]) * 1j
+        z += x[:, None, :]
     with np.errstate(all="ignore"):
         out = np.asarray(func(list(z)), dtype=complex)
-        y = np.asarray(func(list(x)), dtype=float)  # real evaluation: catches poles the complex step hides
     if out.shape != z.shape[1:]:
         out = np.broadcast_to(out, z.shape[1:])
-    if y.shape != x.shape[1:]:
-        y = np.broadcast_to(y, x.shape[1:])
-    grad = out.imag / h
-    if not (np.isfinite(out).all() and np.isfinite(y).all()):
+    if not np.isfinite(out).all():
+        raise InvalidInputError(
+            f"model {text!r}: the model or its derivatives are not finite at the input estimates "
+            "(division by zero, log of a non-positive value, ...); check the input values"
+        )
+    y = out[0].real  # evaluated without perturbation: a pole at the estimates shows up as inf/nan
+    grad = out[1:].imag / h
+    return y, grad
+
+
+def sensitivities_scalar(
+    fn: Callable[..., Any], xs: list[float], us: list[float], *, guard: bool, text: str = ""
+) -> tuple[float, list[float]]:
+    """Value and gradient for one point with Python scalars: the complex step, one input at a time.
+
+    For a handful of inputs this avoids the fixed cost of numpy calls on tiny arrays; the arithmetic is
+    the same complex step as :func:`sensitivities`.
+
+    Args:
+        fn: Model taking ``n`` positional scalars.
+        xs: Estimates.
+        us: Standard uncertainties (for the steps).
+        guard: Suppress numpy floating-point warnings (the model calls numpy functions).
+        text: Model text for error messages.
+
+    Returns:
+        ``(y, c)``.
+
+    Raises:
+        InvalidInputError: The model is not finite (or not real) at the estimates.
+
+    Example:
+        >>> sensitivities_scalar(lambda a, b: a * b**2, [3.0, 2.0], [1.0, 1.0], guard=False)
+        (12.0, [4.0, 12.0])
+    """
+    hs = [1e-20 * max(abs(a), abs(b), 1e-250) for a, b in zip(xs, us, strict=True)]
+    try:
+        if guard:
+            with np.errstate(all="ignore"):
+                y, grad = _scalar_steps(fn, xs, hs)
+        else:
+            y, grad = _scalar_steps(fn, xs, hs)
+    except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+        y, grad = math.nan, []
+    if not math.isfinite(y) or not all(math.isfinite(g) for g in grad):
         raise InvalidInputError(
             f"model {text!r}: the model or its derivatives are not finite at the input estimates "
             "(division by zero, log of a non-positive value, ...); check the input values"
         )
     return y, grad
+
+
+def _scalar_steps(fn: Callable[..., Any], xs: list[float], hs: list[float]) -> tuple[float, list[float]]:
+    y0 = fn(*xs)
+    if isinstance(y0, complex) or (isinstance(y0, np.generic | np.ndarray) and np.iscomplexobj(y0)):
+        return math.nan, []  # e.g. a negative number to a fractional power
+    grad = []
+    for j, h in enumerate(hs):
+        args: list[float | complex] = list(xs)
+        args[j] = complex(xs[j], h)
+        grad.append(complex(fn(*args)).imag / h)
+    return float(y0), grad
 
 
 def propagate(c: np.ndarray, u: np.ndarray, corr: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -166,6 +222,9 @@ def welch_satterthwaite(
     return nu_eff, note
 
 
+_K_CACHE: dict[tuple[float, float], float] = {}
+
+
 def coverage_factor(p: float, nu_eff: np.ndarray, *, truncate: bool = True) -> np.ndarray:
     """Two-sided coverage factor k_p = t_{(1+p)/2}(ν_eff), JCGM 100 G.3; ν_eff truncated (G.6.4).
 
@@ -193,7 +252,13 @@ def coverage_factor(p: float, nu_eff: np.ndarray, *, truncate: bool = True) -> n
         nu_f = float(nu_eff)
         if nu_f != math.inf:
             nu_f = max(math.floor(nu_f), 1.0) if truncate else nu_f
-        return np.asarray(float(special.stdtrit(nu_f, q)))
+        key = (nu_f, q)
+        k = _K_CACHE.get(key)
+        if k is None:
+            k = float(special.stdtrit(nu_f, q))
+            if len(_K_CACHE) < 100_000:
+                _K_CACHE[key] = k
+        return np.asarray(k)
     nu = np.floor(nu_eff) if truncate else nu_eff
     nu = np.where(np.isfinite(nu), np.maximum(nu, 1.0), np.inf)
     return np.asarray(special.stdtrit(nu, q), dtype=float)

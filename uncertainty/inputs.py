@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,7 @@ _ALLOWED = {k: v | _COMMON for k, v in DISTRIBUTIONS.items()}
 _DIVISOR = {"rectangular": math.sqrt(3.0), "triangular": math.sqrt(6.0), "arcsine": math.sqrt(2.0)}
 
 
-@dataclass
+@dataclass(slots=True)
 class InputQuantity:
     """One input quantity, in its own unit.
 
@@ -69,7 +69,6 @@ class InputQuantity:
     d: Any = 0.0
     samples: tuple[float, ...] | None = None
     description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_batch(self) -> bool:
@@ -132,6 +131,47 @@ def _coverage_k(p: float, dof: float, name: str) -> float:
     return float(special.ndtri(q)) if math.isinf(dof) else float(special.stdtrit(dof, q))
 
 
+_FAST_KEYS = frozenset(
+    {"name", "value", "unit", "distribution", "standard_uncertainty", "dof", "description"}
+)
+
+
+def _fast_normal(raw: Any) -> InputQuantity | None:
+    """The common case (normal, plain floats, standard_uncertainty given), checked in a few lookups."""
+    if type(raw) is not dict or not _FAST_KEYS.issuperset(raw):
+        return None
+    name, value, u = raw.get("name"), raw.get("value"), raw.get("standard_uncertainty")
+    dist = raw.get("distribution", "normal")
+    unit = raw.get("unit") or ""
+    dof = raw.get("dof")
+    if (
+        type(name) is not str
+        or dist != "normal"
+        or type(unit) is not str
+        or type(value) not in (float, int)
+        or type(u) not in (float, int)
+        or not (dof is None or (type(dof) in (float, int) and dof >= 1))
+        or not name.isidentifier()
+    ):
+        return None
+    v, uf = float(value), float(u)  # type: ignore[arg-type]  # checked above
+    if not (math.isfinite(v) and math.isfinite(uf)) or uf < 0:
+        return None
+    return InputQuantity(
+        name,
+        v,
+        unit,
+        "normal",
+        uf,
+        math.inf if dof is None else float(dof),
+        0.0,
+        0.0,
+        0.0,
+        None,
+        raw.get("description") or "",
+    )
+
+
 def parse_input(raw: Mapping[str, Any], *, position: int = 0) -> InputQuantity:
     """Build an :class:`InputQuantity` from one spec entry.
 
@@ -155,6 +195,9 @@ def parse_input(raw: Mapping[str, Any], *, position: int = 0) -> InputQuantity:
         >>> round(r.value, 4), round(r.u, 6), r.dof
         (10.005, 0.006455, 3.0)
     """
+    fast = _fast_normal(raw)
+    if fast is not None:
+        return fast
     if type(raw) is not dict and not isinstance(raw, Mapping):
         raise InvalidInputError(
             f"input #{position + 1}: must be a mapping with name, value, distribution, got {raw!r}"

@@ -88,6 +88,25 @@ def _symmetric_unsorted(y: np.ndarray, p: float) -> tuple[float, float]:
     return float(part[r - 1]), float(part[r + q - 1])
 
 
+def _shortest_unsorted(y: np.ndarray, p: float) -> tuple[float, float]:
+    """Shortest interval without a full sort: only the two tails holding the candidate ends are sorted.
+
+    The low end is one of the M − q smallest values and the high end one of the M − q largest, so
+    partitioning at those ranks and sorting the two tails gives exactly the result of a full sort.
+    """
+    m = y.shape[0]
+    q = int(p * m + 0.5)
+    if q >= m or 2 * (m - q + 1) >= m:
+        return coverage_interval(np.sort(y), p, True)
+    k = m - q  # 0-based ranks 0..k-1 hold the low ends, ranks q..m-1 the high ends
+    part = np.partition(y, (k - 1, q))
+    low = np.sort(part[:k])
+    high = np.sort(part[q:])
+    widths = high - low
+    r = int(np.argmin(widths))
+    return float(low[r]), float(high[r])
+
+
 class _Runner:
     """Evaluates the model on blocks of trials, in the measurand's unit."""
 
@@ -143,20 +162,19 @@ def simulate(
         ``(sorted model values, adaptive, converged)``.
     """
     if trials is not None:
-        blocks = []
+        out = np.empty(trials)
         done = 0
         while done < trials:
             m = min(block_size, trials - done)
-            blocks.append(runner.block(rng, m))
+            out[done : done + m] = runner.block(rng, m)
             done += m
-        y = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-        return y, False, True
+        return out, False, True
     m = max(math.ceil(100.0 / (1.0 - p)), 10_000)
     stats: list[tuple[float, float, float, float]] = []
-    blocks = []
+    blocks: list[np.ndarray] = []
     converged = False
     while (len(blocks) + 1) * m <= max_trials:
-        yb = runner.block(rng, m)
+        yb = runner.block(rng, m).copy()  # the runner may hand out a reused buffer
         blocks.append(yb)
         yb_sorted = np.sort(yb)
         lo, hi = coverage_interval(yb_sorted, p, shortest)
@@ -219,7 +237,7 @@ def run_mcm_for(result: Result, core: GumCore, *, rng: np.random.Generator | Non
     x_int = model.in_factor * core.x + model.in_offset
     samplers = build_samplers(parsed.inputs, x_int, model.in_factor, parsed.correlation, core.groups)
     n = len(parsed.inputs)
-    block = opts.block_size or max(10_000, min(250_000, 2_500_000 // max(n, 1)))
+    block = opts.block_size or min(65_536, max(8_192, 1_000_000 // max(n, 1)))
     runner = _Runner(model.func, samplers, n, model.out_factor, model.out_offset, model.text)
     p = opts.mcm_probability
     y, adaptive, converged = simulate(
@@ -235,8 +253,7 @@ def run_mcm_for(result: Result, core: GumCore, *, rng: np.random.Generator | Non
     mean = float(y.mean())
     sd = float(y.std(ddof=1)) if y.shape[0] > 1 else 0.0
     if opts.shortest_interval:
-        y.sort()
-        lo, hi = coverage_interval(y, p, True)
+        lo, hi = _shortest_unsorted(y, p)
     else:
         lo, hi = _symmetric_unsorted(y, p)
     u_gum = float(result.standard_uncertainty)

@@ -10,6 +10,7 @@ parsing and unit analysis only once.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +38,9 @@ class CompiledModel:
         out_factor: Multiplier from the measurand's unit to internal units.
         out_offset: Offset from the measurand's unit to internal units.
         unit: Label of the measurand's unit (declared, or derived from the model).
+        positional: For expression models, the same function taking positional scalars (fast path).
+        uses_functions: The expression calls numpy functions (they may warn on invalid arguments).
+        identity: Internal magnitudes equal the inputs' and the measurand's own (no conversion needed).
     """
 
     text: str
@@ -47,6 +51,10 @@ class CompiledModel:
     out_factor: float
     out_offset: float
     unit: str
+    positional: Callable[..., Any] | None = None
+    uses_functions: bool = False
+
+    identity: bool = False
 
 
 def compile_model(
@@ -148,6 +156,12 @@ def _compile_expression(
         out_factor=factors[0],
         out_offset=out.offset * rel[0],
         unit=label,
+        positional=expr.compile_positional(names),
+        identity=factors[0] == 1.0
+        and out.offset * rel[0] == 0.0
+        and all(f == 1.0 for f in factors[1:])
+        and all(i.offset == 0.0 for i in infos),
+        uses_functions=any(isinstance(node, ast.Call) for node in ast.walk(expr.tree)),
     )
 
 

@@ -28,6 +28,23 @@ class Sampler:
     draw: Callable[[np.random.Generator, int], list[np.ndarray | float]]
 
 
+class _Buffer:
+    """A reusable work array, so blocks of trials do not allocate (and page-fault) new memory each time.
+
+    The arrays it hands out are overwritten by the next block: callers copy what they keep.
+    """
+
+    __slots__ = ("arr",)
+
+    def __init__(self) -> None:
+        self.arr = np.empty(0)
+
+    def get(self, m: int) -> np.ndarray:
+        if self.arr.shape[0] < m:
+            self.arr = np.empty(m)
+        return self.arr[:m]
+
+
 def _single(q: InputQuantity, x: float, scale: float) -> Draw:
     """Sampler of one independent input; ``x`` in internal units, ``scale`` the unit factor."""
     dist = q.distribution
@@ -35,9 +52,11 @@ def _single(q: InputQuantity, x: float, scale: float) -> Draw:
     if dist == "constant" or (u == 0 and dist not in ("curvilinear_trapezoid",)):
         return lambda rng, m: x
     if dist == "normal":
+        buf = _Buffer()
 
         def normal(rng: np.random.Generator, m: int) -> np.ndarray:
-            z = rng.standard_normal(m)
+            z = buf.get(m)
+            rng.standard_normal(out=z)
             z *= u
             z += x
             return z
@@ -60,7 +79,16 @@ def _single(q: InputQuantity, x: float, scale: float) -> Draw:
         return student
     a = float(q.half_width) * scale
     if dist == "rectangular":
-        return lambda rng, m: rng.uniform(x - a, x + a, m)
+        rbuf = _Buffer()
+
+        def rectangular(rng: np.random.Generator, m: int) -> np.ndarray:
+            z = rbuf.get(m)
+            rng.random(out=z)
+            z *= 2.0 * a
+            z += x - a
+            return z
+
+        return rectangular
     if dist == "triangular":
 
         def triangular(rng: np.random.Generator, m: int) -> np.ndarray:
