@@ -331,8 +331,13 @@ def _judge(
     water_t: float,
     in_service: bool,
     flags: list[str],
+    flow_range: tuple[float, float] | None = None,
 ) -> tuple[float, LimitRow]:
     mpe, row = mpe_for(accuracy_class, flow, q1, q2, water_t, in_service=in_service)
+    if flow_range is not None and not flow_range[0] * (1 - 1e-9) <= flow <= flow_range[1] * (1 + 1e-9):
+        flags.append(
+            f"{point}: actual flow {flow:g} outside the test-flow range {flow_range[0]:g} … {flow_range[1]:g}"
+        )
     if water_t > 30.0:
         flags.append(f"water at {water_t:g} °C > 30 °C: the > 30 °C upper-zone limit applies")
     return mpe, row
@@ -360,6 +365,7 @@ def evaluate_gravimetric(
     cmc_percent: float | None = None,
     decision_rule: str = "jjf1094",
     in_service: bool = False,
+    flow_range: tuple[float, float] | None = None,
 ) -> PointResult:
     """Indication error at one flow by the gravimetric method.
 
@@ -386,6 +392,8 @@ def evaluate_gravimetric(
         cmc_percent: CMC of the standard as U (k = 2), %: the floor of U.
         decision_rule: ``jjf1094``, ``simple`` or ``guard``.
         in_service: Judge against the in-service limits.
+        flow_range: The point's accepted flow range (``FlowPoint.low``, ``.high``); outside it the
+            point is flagged.
 
     Returns:
         The point result (error in %).
@@ -486,7 +494,7 @@ def evaluate_gravimetric(
         ],
     }
     flags: list[str] = []
-    mpe, row = _judge(point, flow, q1, q2, accuracy_class, t_mean, in_service, flags)
+    mpe, row = _judge(point, flow, q1, q2, accuracy_class, t_mean, in_service, flags, flow_range)
     v_ref_mean = v_i / (1.0 + _mean(errors) / 100.0)
     return finish_point(
         point=point,
@@ -523,6 +531,7 @@ def evaluate_standard_meter(
     cmc_percent: float | None = None,
     decision_rule: str = "jjf1094",
     in_service: bool = False,
+    flow_range: tuple[float, float] | None = None,
 ) -> PointResult:
     """Indication error at one flow by the standard-meter (master meter) method.
 
@@ -548,6 +557,8 @@ def evaluate_standard_meter(
         cmc_percent: CMC of the standard (U, k = 2), %.
         decision_rule: ``jjf1094``, ``simple`` or ``guard``.
         in_service: Judge against the in-service limits.
+        flow_range: The point's accepted flow range (``FlowPoint.low``, ``.high``); outside it the
+            point is flagged.
 
     Raises:
         RecordValidationError: no runs, non-positive volumes.
@@ -647,7 +658,7 @@ def evaluate_standard_meter(
         ],
     }
     flags: list[str] = []
-    mpe, row = _judge(point, flow, q1, q2, accuracy_class, t_m, in_service, flags)
+    mpe, row = _judge(point, flow, q1, q2, accuracy_class, t_m, in_service, flags, flow_range)
     return finish_point(
         point=point,
         spec=spec,

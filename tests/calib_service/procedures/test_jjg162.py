@@ -209,3 +209,13 @@ def test_start_stop_term_adds_in_quadrature() -> None:
     assert with_ss.error == pytest.approx(base.error)
     with pytest.raises(RecordValidationError, match="start/stop"):
         _grav("Q3", 2.4, runs, start_stop_u_percent=-0.1)
+
+
+def test_flow_outside_the_point_range_is_flagged() -> None:
+    rng = np.random.default_rng(11)
+    q3 = jjg162.flow_points(2.5, 100)[2]
+    runs = _grav_runs(0.3, 100.0, 20.0, rng)
+    inside = _grav("Q3", 2.4, runs, flow_range=(q3.low, q3.high))
+    assert not any("outside the test-flow range" in f for f in inside.flags)
+    outside = _grav("Q3", 2.0, runs, flow_range=(q3.low, q3.high))
+    assert any("outside the test-flow range 2.25 … 2.5" in f for f in outside.flags)
