@@ -383,10 +383,12 @@ class SerialLink:
         try:
             self._open()
         except LinkDown as exc:
-            if st.next_reopen is not None or st.down_reason:
-                st.next_reopen = self._clock.now() + st.backoff
-                st.backoff = min(st.backoff * 2, self.settings.reopen_backoff_max)
-            raise LinkDown(f"{exc}; the link will retry in {st.backoff:.2f} s") from exc
+            if not st.down_reason:
+                raise  # never opened: nothing to recover, the message says what to fix
+            wait = st.backoff
+            st.next_reopen = self._clock.now() + wait
+            st.backoff = min(st.backoff * 2, self.settings.reopen_backoff_max)
+            raise LinkDown(f"{exc}; the link will retry in {wait:.2f} s") from exc
         if st.down_reason:
             self.trace.note(f"reopened {self.port} after: {st.down_reason}")
             st.down_reason = ""
