@@ -141,6 +141,7 @@ def _compile_expression(
                 "use delta_degC or K for a temperature difference"
             )
         label = out.label
+        _check_double_scaling(expr.tree, out, text)
     else:
         label = _label(derived)
         out = unit_info(label) if label else unit_info("")
@@ -163,6 +164,26 @@ def _compile_expression(
         and all(i.offset == 0.0 for i in infos),
         uses_functions=any(isinstance(node, ast.Call) for node in ast.walk(expr.tree)),
     )
+
+
+def _check_double_scaling(tree: ast.expr, out: Any, text: str) -> None:
+    """Refuse ``ratio*100`` declared in percent (or ``*1e6`` in ppm): pint would scale it twice."""
+    if out.dimensionality != "dimensionless" or out.factor == 1.0:
+        return
+    scale = 1.0 / out.factor
+    node = tree
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        for side in (node.left, node.right):
+            if (
+                isinstance(side, ast.Constant)
+                and isinstance(side.value, int | float)
+                and abs(float(side.value) - scale) <= 1e-9 * scale
+            ):
+                raise InvalidInputError(
+                    f"model {text!r}: multiplies by {side.value} and the measurand is declared in "
+                    f"{out.label!r}, which would scale the ratio twice; drop the factor {side.value} "
+                    f"(the unit {out.label!r} does the scaling) or declare the measurand without a unit"
+                )
 
 
 def _label(unit: Any) -> str:

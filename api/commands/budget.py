@@ -90,6 +90,18 @@ def _run(args: argparse.Namespace) -> int:
         if args.seed is not None:
             options["seed"] = args.seed
         spec["options"] = options
+    if isinstance(spec.get("model"), dict):
+        multi = uncertainty.evaluate_multi(spec)
+        if args.json:
+            print(json.dumps(multi.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            print("\n\n".join(uncertainty.format_budget(r) for r in multi.outputs))
+            names = multi.names
+            print("\nCorrelation of the outputs:")
+            print("  ".join(["        ", *(f"{n:>8s}" for n in names)]))
+            for n, row in zip(names, multi.correlation, strict=True):
+                print("  ".join([f"{n:>8s}", *(f"{v:8.3f}" for v in row)]))
+        return 0
     result = uncertainty.evaluate(spec)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))

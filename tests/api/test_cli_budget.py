@@ -149,3 +149,16 @@ def test_console_script_subprocess() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["value"] == pytest.approx(50_000_838, abs=0.5)
+
+
+def test_multi_output_h2_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(ROOT / "examples" / "h2_impedance.yaml"), "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["names"] == ["R", "X", "Z"]
+    r = {o["measurand"]: o for o in d["outputs"]}
+    assert r["R"]["value"] == pytest.approx(127.732, abs=0.001)
+    assert r["X"]["standard_uncertainty"] == pytest.approx(0.295, abs=0.001)
+    assert d["correlation"][1][2] == pytest.approx(0.993, abs=0.002)
+    code, out, _ = run(capsys, str(ROOT / "examples" / "h2_impedance.yaml"))
+    assert code == 0 and "Correlation of the outputs" in out and "-0.588" in out

@@ -172,3 +172,19 @@ def test_format_budget_table() -> None:
     text = uncertainty.format_budget(r)
     assert "V*I" in text and "rectangular" in text
     assert "P = 20.000 W,  U = 0.049 W  (k = 2.12, p = 95 %, ν_eff = 16)" in text
+
+
+def test_percent_with_explicit_factor_is_refused() -> None:
+    spec = {
+        "measurand": {"name": "gamma", "unit": "percent"},
+        "model": "(m0 - m)/m*100",
+        "inputs": [
+            {"name": "m0", "value": 101.0, "unit": "g", "standard_uncertainty": 0.1},
+            {"name": "m", "value": 100.0, "unit": "g", "standard_uncertainty": 0.1},
+        ],
+    }
+    with pytest.raises(InvalidInputError, match="scale the ratio twice"):
+        uncertainty.evaluate(spec)
+    spec["measurand"] = {"name": "gamma"}
+    r = uncertainty.evaluate(spec)
+    assert r.value == pytest.approx(1.0) and r.unit == ""
