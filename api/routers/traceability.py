@@ -1,9 +1,10 @@
 """Traceability routes: standards, certificates, intermediate checks, due lists, chains, impact,
 nonconformities and chain diagrams (SVG).
 
-Every route takes its dependencies as parameters, so an authentication dependency can be added to the
-router (``APIRouter(dependencies=[...])``) or to a route without other changes. Routes that change data
-commit; the services never do.
+The app mounts the router behind sign-in (any role may read); routes that change data also need a role:
+standards, certificates and checks a technician or manager; raising a nonconformity any role but the
+auditor's; acting on one a manager or approver. The acting user is recorded as ``raised_by``/``taken_by``
+when the body leaves them empty. Routes that change data commit; the services never do.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 
+from api.auth import require_role
 from api.deps import SessionDep
 from api.schemas_traceability import (
     ActionCreate,
@@ -38,7 +40,7 @@ from api.schemas_traceability import (
     TracePublic,
 )
 from calib_service.errors import NotFoundError, RecordValidationError
-from calib_service.models import MeasurementStandard, StandardCertificate
+from calib_service.models import MeasurementStandard, StandardCertificate, User
 from calib_service.services.equipment import get_equipment
 from calib_service.services.standards import (
     add_certificate,
@@ -71,6 +73,10 @@ from calib_service.traceability import (
 router = APIRouter(tags=["traceability"])
 
 SVG_MEDIA = "image/svg+xml"
+
+EquipmentKeeper = Annotated[User, Depends(require_role("technician", "manager"))]
+Staff = Annotated[User, Depends(require_role("technician", "reviewer", "approver", "manager"))]
+QualityManager = Annotated[User, Depends(require_role("manager", "approver"))]
 
 
 def _today() -> date:
@@ -112,7 +118,7 @@ def standards_list(session: SessionDep, include_external: bool = True) -> list[S
 
 
 @router.post("/standards", response_model=StandardPublic, status_code=status.HTTP_201_CREATED)
-def standards_create(body: StandardCreate, session: SessionDep) -> StandardPublic:
+def standards_create(body: StandardCreate, session: SessionDep, user: EquipmentKeeper) -> StandardPublic:
     """Register a measurement standard with its equipment."""
     equipment = [get_equipment(session=session, equipment_id=i) for i in body.equipment_ids]
     fields = body.model_dump(exclude={"equipment_ids"})
@@ -150,7 +156,7 @@ def standards_get(standard_id: int, session: SessionDep) -> StandardDetail:
     status_code=status.HTTP_201_CREATED,
 )
 def certificates_create(
-    standard_id: int, body: CertificateCreate, session: SessionDep, request: Request
+    standard_id: int, body: CertificateCreate, session: SessionDep, request: Request, user: EquipmentKeeper
 ) -> CertificatePublic:
     """Record an incoming certificate of one piece of the standard's equipment (scan stored by sha256)."""
     standard = get_standard(session=session, standard_id=standard_id)
@@ -198,7 +204,9 @@ def certificate_file(certificate_id: int, session: SessionDep, request: Request)
 @router.post(
     "/standards/{standard_id}/checks", response_model=CheckPublic, status_code=status.HTTP_201_CREATED
 )
-def checks_create(standard_id: int, body: CheckCreate, session: SessionDep) -> CheckPublic:
+def checks_create(
+    standard_id: int, body: CheckCreate, session: SessionDep, user: EquipmentKeeper
+) -> CheckPublic:
     """Record an intermediate check (期间核查) judged against its control limits."""
     standard = get_standard(session=session, standard_id=standard_id)
     if body.equipment_id is None:
@@ -215,9 +223,9 @@ def checks_create(standard_id: int, body: CheckCreate, session: SessionDep) -> C
                 f"equipment {body.equipment_id} is not part of standard {standard.name!r}"
             )
         equipment = found
-    check = record_check(
-        session=session, equipment=equipment, standard=standard, **body.model_dump(exclude={"equipment_id"})
-    )
+    fields = body.model_dump(exclude={"equipment_id"})
+    fields["performed_by"] = fields["performed_by"] or user.username
+    check = record_check(session=session, equipment=equipment, standard=standard, **fields)
     session.commit()
     return CheckPublic.model_validate(check)
 
@@ -287,9 +295,13 @@ def centre_diagram(session: SessionDep, as_of: date | None = None) -> Response:
 
 
 @router.post("/nonconformities", response_model=NonconformityPublic, status_code=status.HTTP_201_CREATED)
-def nonconformities_create(body: NonconformityCreate, session: SessionDep) -> NonconformityPublic:
+def nonconformities_create(
+    body: NonconformityCreate, session: SessionDep, user: Staff
+) -> NonconformityPublic:
     """Record a standard found out of tolerance: impact stored, standard suspended (unless told not to)."""
-    nc = record_nonconformity(session=session, **body.model_dump())
+    fields = body.model_dump()
+    fields["raised_by"] = fields["raised_by"] or user.username
+    nc = record_nonconformity(session=session, **fields)
     session.commit()
     return NonconformityPublic.model_validate(get_nonconformity(session=session, nonconformity_id=nc.id))
 
@@ -317,8 +329,12 @@ def nonconformities_get(nonconformity_id: int, session: SessionDep) -> Nonconfor
     response_model=ActionPublic,
     status_code=status.HTTP_201_CREATED,
 )
-def nonconformities_action(nonconformity_id: int, body: ActionCreate, session: SessionDep) -> ActionPublic:
+def nonconformities_action(
+    nonconformity_id: int, body: ActionCreate, session: SessionDep, user: QualityManager
+) -> ActionPublic:
     """Append an action (evaluate, recall, notify_customer, return_to_service, close, …)."""
-    action = add_action(session=session, nonconformity_id=nonconformity_id, **body.model_dump())
+    fields = body.model_dump()
+    fields["taken_by"] = fields["taken_by"] or user.username
+    action = add_action(session=session, nonconformity_id=nonconformity_id, **fields)
     session.commit()
     return ActionPublic.model_validate(action)

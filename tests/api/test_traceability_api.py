@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from api.cli import main
 from calib_service.db import ensure_schema, make_engine, make_session_factory
+from calib_service.records.users import create_user, get_user
 from tests.calib_service.traceability.builders import build_chain, calibrate, utc
 
 
@@ -244,3 +245,28 @@ def test_cli_impact(cli_db: tuple[str, dict[str, int]], capsys: pytest.CaptureFi
         main(["impact", str(ids["s1"]), "--since", "10/01/2025", "--database", url])
     assert exc.value.code == 2
     assert "write it as YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_roles_guard_changes(
+    engine: Engine, client_and_ids: tuple[httpx.Client, dict[str, int]], live_server: str
+) -> None:
+    client, ids = client_and_ids
+    with make_session_factory(engine)() as s:
+        admin = get_user(session=s, username="api-tester")
+        create_user(
+            session=s, actor=admin, username="audit-only", roles=["auditor"], password="audit-only-password-1"
+        )
+        s.commit()
+    host = live_server.rsplit("@", 1)[1]
+    with httpx.Client(base_url=f"http://audit-only:audit-only-password-1@{host}", timeout=30) as auditor:
+        assert auditor.get("/standards").status_code == 200
+        body = {"standard_id": ids["s2"], "found_on": "2025-10-01", "description": "x"}
+        assert auditor.post("/nonconformities", json=body).status_code == 403
+        check = {"point": "P", "checked_on": "2025-10-01", "value": 0.0, "unit": "%"}
+        assert auditor.post(f"/standards/{ids['s2']}/checks", json=check).status_code == 403
+    with httpx.Client(base_url=f"http://{host}", timeout=30) as anonymous:
+        assert anonymous.get("/calibrations/1/trace").status_code == 401
+    nc = client.post(
+        "/nonconformities", json={"standard_id": ids["s3"], "found_on": "2025-10-01", "description": "y"}
+    )
+    assert nc.status_code == 201 and nc.json()["raised_by"] == "api-tester"
