@@ -8,6 +8,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,18 +33,28 @@ def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     )
 
 
-def read_line(proc: subprocess.Popen[str], timeout: float = 30.0) -> str:
+def read_line(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> str:
+    """One line of the simulator's stdout, read byte by byte from the pipe (no buffering that could
+    swallow the next line)."""
     assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    if not ready:
-        raise AssertionError(f"simulator printed nothing within {timeout} s")
-    return proc.stdout.readline().strip()
+    fd = proc.stdout.fileno()
+    deadline = time.monotonic() + timeout
+    line = b""
+    while not line.endswith(b"\n"):
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise AssertionError(f"simulator printed no complete line within {timeout} s (got {line!r})")
+        byte = os.read(fd, 1)
+        if not byte:
+            raise AssertionError(f"simulator closed stdout after {line!r}")
+        line += byte
+    return line.decode().strip()
 
 
 @contextmanager
-def simulator(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+def simulator(*args: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     proc = subprocess.Popen(
-        [*CALIB, "sim", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV
+        [*CALIB, "sim", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, cwd=ROOT, env=ENV
     )
     try:
         yield proc, read_line(proc)
@@ -56,10 +67,10 @@ def simulator(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
                 pipe.close()
 
 
-def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[int, str]:
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> tuple[int, str]:
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=20)
-    return proc.returncode, err
+    return proc.returncode, err.decode()
 
 
 def test_sim_dlt645_then_read_json_then_sigterm_exits_0(
