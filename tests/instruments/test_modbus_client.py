@@ -184,3 +184,36 @@ def test_hangup_raises_link_down_then_recovers(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
         link.close()
+
+
+def test_two_threads_on_one_port_never_interleave(link: SerialLink) -> None:
+    """Two links (two file descriptors) on the same port share its lock: no frame of one thread is read by
+    the other, and every read returns its own registers."""
+    import threading
+
+    other = SerialLink(link.settings)
+    errors: list[str] = []
+
+    def worker(lk: SerialLink, start: int) -> None:
+        c = ModbusClient(lk)
+        for i in range(150):
+            got = c.read_holding_registers(3, start + i % 20, 5)
+            if got != list(range(start + i % 20, start + i % 20 + 5)):
+                errors.append(f"{start}: {got}")
+
+    threads = [threading.Thread(target=worker, args=(lk, s)) for lk, s in ((link, 0), (other, 100))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    other.close()
+    assert errors == []
+
+
+def test_spin_option_still_honours_the_silence(link: SerialLink) -> None:
+    c = ModbusClient(link, baudrate=1200, spin_s=0.01)
+    c.read_holding_registers(3, 0, 1)
+    t0 = time.monotonic()
+    for _ in range(3):
+        c.read_holding_registers(3, 0, 1)
+    assert time.monotonic() - t0 >= 3 * 38.5 / 1200
