@@ -335,7 +335,10 @@ class SerialLink:
                     f"(check the port name, permissions, and that no other program holds it)"
                 ) from exc
         applied: dict[str, Any] = {
-            "baudrate": s.baudrate, "bytesize": s.bytesize, "parity": s.parity, "stopbits": s.stopbits
+            "baudrate": s.baudrate,
+            "bytesize": s.bytesize,
+            "parity": s.parity,
+            "stopbits": s.stopbits,
         }
         if fallback:
             applied.update(bytesize=8, parity="N")
@@ -351,7 +354,8 @@ class SerialLink:
             except termios.error:
                 pass
         missing = [
-            f"{name} {want}" for name, want in (("parity", s.parity), ("bytesize", s.bytesize))
+            f"{name} {want}"
+            for name, want in (("parity", s.parity), ("bytesize", s.bytesize))
             if applied[name] != want
         ]
         if missing:
@@ -513,7 +517,12 @@ class SerialLink:
                     if _frames is not None:
                         _frames.append(entry)
                     return buf
-                if buf and s.inter_byte_timeout is not None and now - last_rx >= s.inter_byte_timeout:
+                if (
+                    buf
+                    and gap is None
+                    and s.inter_byte_timeout is not None
+                    and now - last_rx >= s.inter_byte_timeout
+                ):
                     raise fail_partial(
                         ProtocolError(
                             f"incomplete frame from {self.port}: {len(buf)} byte(s) then "

@@ -251,3 +251,9 @@ def test_min_gap_is_enforced_before_writes() -> None:
         t0 = time.monotonic()
         link.transact(b"B\r\n", CRLF)
         assert time.monotonic() - t0 >= 3.5 * 10 / 300 * 0.9
+
+
+def test_idle_gap_framing_is_not_cut_short_by_the_inter_byte_timeout() -> None:
+    # an inter-byte timeout shorter than the gap must not turn the gap-ended frame into an error
+    with PtySimServer(NoTerminator()) as srv, SerialLink(settings(srv.path, inter_byte_timeout=0.01)) as link:
+        assert link.transact(b"X\r\n", IdleGapFramer(0.05)) == b"raw-reply-without-terminator"
