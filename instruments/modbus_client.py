@@ -17,7 +17,10 @@ libraries (protocols.md §3–4):
 * **One lock per port.** The whole transaction, retries included, holds the link's port lock.
 * **Stale input.** The input buffer is flushed before the first request and after any failure (the rest of a
   damaged or late reply); after a clean exchange the line is quiet, and stray bytes would fail the CRC and
-  be flushed before the retry.
+  be flushed before the retry. Modbus RTU has no transaction id: a reply arriving *after* the timeout is
+  indistinguishable from the reply to a later request of the same shape, so the timeout must exceed the
+  device's worst-case response time (the flush after a timed-out transaction narrows, but cannot close,
+  that window).
 """
 
 from __future__ import annotations
@@ -154,6 +157,7 @@ class ModbusClient:
         framer = _ReplyFramer(request)
         frames: list[TraceEntry] = []
         last: InstrumentTimeout | ProtocolError | None = None
+        timed_out = False
         slave = request[0]
         stats = self.stats
         stats.transactions += 1
@@ -182,6 +186,7 @@ class ModbusClient:
                     last = exc
                     if isinstance(exc, InstrumentTimeout):
                         stats.timeouts += 1
+                        timed_out = True
                     else:
                         stats.bad_replies += 1
                     msg = f"Modbus slave {slave} attempt {attempt}/{self.retries + 1} failed: {exc}"
@@ -195,6 +200,8 @@ class ModbusClient:
                     raise
                 if attempt > 1:
                     link.trace.note(f"Modbus slave {slave}: reply accepted on attempt {attempt}")
+                # a reply to a timed-out attempt may still arrive: flush before the next transaction
+                self._dirty = timed_out
                 return Transaction(values, reply, tuple(frames), attempt)
         stats.failures += 1
         assert last is not None

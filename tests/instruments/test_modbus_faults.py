@@ -42,3 +42,21 @@ def test_thousand_reads_with_corruption_and_silences_never_return_a_wrong_value(
     notes = [n.text for n in link.trace.notes if "attempt" in n.text and "failed" in n.text]
     assert len(notes) == corrupted + silent
     assert any("CRC" in n for n in notes)
+
+
+def test_dropped_truncated_and_noisy_replies_are_rejected_and_retried() -> None:
+    """Byte loss, truncation, leading line noise and slow (but in-time) replies: no wrong value either."""
+    sim = ModbusSlaveSim(slave=1, size=300)
+    faults = FaultSpec.parse("drop=0.03,truncate=0.03,garbage=0.03,slow=0.05@0.01")
+    rng = random.Random(77)
+    with PtySimServer(sim, faults=faults, rng=random.Random(5)) as server:
+        link = SerialLink(LinkSettings(server.path, baudrate=115200, timeout=0.05, inter_byte_timeout=0.01))
+        client = ModbusClient(link, retries=4)
+        for _ in range(400):
+            start, count = rng.randrange(0, 250), rng.randint(1, 50)
+            assert client.read_holding_registers(1, start, count) == list(range(start, start + count))
+        link.close()
+        damaged = {e.t for e in server.events if e.kind in ("drop", "truncate", "garbage")}
+    assert client.stats.failures == 0
+    assert len(damaged) >= 20
+    assert client.stats.bad_replies + client.stats.timeouts >= len(damaged)
