@@ -155,6 +155,11 @@ class PtySimServer:
         return path
 
     def _open_pair(self) -> str:
+        if self.link_path and os.path.lexists(self.link_path) and not os.path.islink(self.link_path):
+            raise ConfigurationError(
+                f"--link {self.link_path} exists and is not a symlink; refusing to replace it "
+                "(choose a new path)"
+            )
         master, slave = os.openpty()
         tty.setraw(slave)
         path = os.ttyname(slave)

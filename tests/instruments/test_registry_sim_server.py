@@ -125,3 +125,11 @@ def test_handler_exceptions_do_not_kill_the_server() -> None:
             link.transact(b"BOOM\r\n", CRLF)
         assert link.transact(b"again\r\n", CRLF) == b"fine\r\n"
         assert any(e.kind == "error" for e in srv.events)
+
+
+def test_link_path_never_replaces_a_regular_file(tmp_path: Path) -> None:
+    victim = tmp_path / "important.txt"
+    victim.write_text("keep me")
+    with pytest.raises(ConfigurationError, match="not a symlink"):
+        PtySimServer(Echo(), link_path=str(victim)).start()
+    assert victim.read_text() == "keep me"
