@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from uncertainty.errors import InvalidInputError
 
@@ -128,7 +127,9 @@ def _coverage_k(p: float, dof: float, name: str) -> float:
     if not 0 < p < 1:
         raise InvalidInputError(f"input {name!r}: coverage_probability must lie in (0, 1), got {p!r}")
     q = 0.5 * (1.0 + p)
-    return float(special.ndtri(q)) if math.isinf(dof) else float(special.stdtrit(dof, q))
+    from uncertainty.gum import t_quantile
+
+    return float(t_quantile(dof, q))
 
 
 _FAST_KEYS = frozenset(

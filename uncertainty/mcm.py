@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import special
 
 from uncertainty.errors import InvalidInputError
+from uncertainty.gum import t_quantile
 from uncertainty.result import McmResult, Result
 from uncertainty.sampling import Sampler, build_samplers, draw_block
 
@@ -171,15 +171,19 @@ def simulate(
         return out, False, True
     m = max(math.ceil(100.0 / (1.0 - p)), 10_000)
     stats: list[tuple[float, float, float, float]] = []
-    blocks: list[np.ndarray] = []
+    store = np.empty(8 * m)  # grows by doubling: peak memory ≤ 1.5 × 8 bytes × trials (+ one block)
+    h = 0
     converged = False
-    while (len(blocks) + 1) * m <= max_trials:
-        yb = runner.block(rng, m).copy()  # the runner may hand out a reused buffer
-        blocks.append(yb)
-        yb_sorted = np.sort(yb)
-        lo, hi = coverage_interval(yb_sorted, p, shortest)
+    while (h + 1) * m <= max_trials:
+        if (h + 1) * m > store.shape[0]:
+            bigger = np.empty(min(2 * store.shape[0], max_trials))
+            bigger[: h * m] = store[: h * m]
+            store = bigger
+        yb = store[h * m : (h + 1) * m]
+        yb[:] = runner.block(rng, m)
+        h += 1
+        lo, hi = _shortest_unsorted(yb.copy(), p) if shortest else _symmetric_unsorted(yb.copy(), p)
         stats.append((float(yb.mean()), float(yb.std(ddof=1)), lo, hi))
-        h = len(stats)
         if h < 2:
             continue
         arr = np.array(stats)
@@ -191,7 +195,7 @@ def simulate(
         if np.all(2.0 * s <= delta) or not math.isfinite(delta):
             converged = True
             break
-    return np.concatenate(blocks), True, converged
+    return store[: h * m], True, converged
 
 
 def _gum_interval(result: Result, core: GumCore, p: float) -> float:
@@ -201,7 +205,7 @@ def _gum_interval(result: Result, core: GumCore, p: float) -> float:
     nu = float(result.dof_eff)
     q = 0.5 * (1.0 + p)
     nu_t = max(math.floor(nu), 1.0) if math.isfinite(nu) else math.inf
-    k = float(special.stdtrit(nu_t, q))
+    k = float(t_quantile(nu_t, q))
     return k * float(result.standard_uncertainty)
 
 
