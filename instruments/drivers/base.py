@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pint
-
 from instruments.link import SerialLink
 from instruments.trace import TraceEntry, utc_now
 
@@ -51,6 +49,8 @@ class Reading:
 
     def as_quantity(self) -> Any:
         """The value as a pint Quantity of the application registry."""
+        import pint  # imported here: pint is slow to import and most readings never need it
+
         ureg = pint.get_application_registry()  # type: ignore[no-untyped-call]
         return ureg.Quantity(self.value, self.unit)
 
