@@ -121,6 +121,11 @@ class LinkSettings:
             )
 
     @property
+    def url(self) -> str:
+        """Alias of :attr:`port` (pyserial calls it a URL: ``/dev/ttyUSB0``, ``loop://`` …)."""
+        return self.port
+
+    @property
     def char_bits(self) -> float:
         """Bits per character on the wire: start + data + parity + stop."""
         return 1 + self.bytesize + (0 if self.parity == "N" else 1) + self.stopbits
