@@ -94,7 +94,7 @@ def test_fault_run_never_returns_a_wrong_value() -> None:
     sim = Cjt188MeterSim(ADDR, clock=clock, flow=3.6, preamble=2)
     faults = FaultSpec.parse("crc=0.05,mute=0.01,garbage=0.01")
     with PtySimServer(sim, faults=faults, rng=random.Random(7)) as server:
-        link = _link(server.path, timeout=0.05, retries=4)
+        link = _link(server.path, timeout=0.1, retries=4)
         meter = Cjt188Meter(link, ADDR)
         wrong = 0
         for _ in range(300):

@@ -21,7 +21,7 @@ def test_thousand_reads_with_corruption_and_silences_never_return_a_wrong_value(
     faults = FaultSpec.parse("crc=0.05,mute=0.01,silence=0.06@0.5/1.5")
     rng = random.Random(1234)
     with PtySimServer(sim, faults=faults, rng=random.Random(99)) as server:
-        link = SerialLink(LinkSettings(server.path, baudrate=115200, timeout=0.04, inter_byte_timeout=0.02))
+        link = SerialLink(LinkSettings(server.path, baudrate=115200, timeout=0.1, inter_byte_timeout=0.02))
         client = ModbusClient(link, retries=4)
         wrong = 0
         for _ in range(1000):
@@ -50,7 +50,7 @@ def test_dropped_truncated_and_noisy_replies_are_rejected_and_retried() -> None:
     faults = FaultSpec.parse("drop=0.03,truncate=0.03,garbage=0.03,slow=0.05@0.01")
     rng = random.Random(77)
     with PtySimServer(sim, faults=faults, rng=random.Random(5)) as server:
-        link = SerialLink(LinkSettings(server.path, baudrate=115200, timeout=0.05, inter_byte_timeout=0.01))
+        link = SerialLink(LinkSettings(server.path, baudrate=115200, timeout=0.1, inter_byte_timeout=0.01))
         client = ModbusClient(link, retries=4)
         for _ in range(400):
             start, count = rng.randrange(0, 250), rng.randint(1, 50)
