@@ -11,7 +11,8 @@ text, or an upstream standard with no certificate on record, is a broken link.
 Findings (code, severity): ``no_standards``, ``no_certificate``, ``expired_certificate``,
 ``broken_link``, ``cycle``, ``not_a_standard``, ``out_of_range``, ``failed_check``, ``standard_suspended``,
 ``assessment_expired``, ``uncertainty_below_cmc``, ``budget_certificate_mismatch`` are errors;
-``no_assessment_certificate`` and ``not_in_standard`` are warnings.
+``no_assessment_certificate``, ``not_in_standard`` and ``uncertainty_below_upstream`` (a U smaller
+than the U of the link above it, in comparable units) are warnings.
 """
 
 from __future__ import annotations
@@ -445,6 +446,45 @@ def _check_budgets(
                 )
 
 
+def _check_flow_down(b: _Builder, points: list[CalibrationPoint]) -> None:
+    """Uncertainty can only grow down a chain: a link's U below the U of the link above it (in comparable
+    units), or a reported U below the U of the standard's certificate, is suspicious (warning)."""
+    by_index = {lk.index: lk for lk in b.links}
+    for lk in b.links:
+        if lk.parent is None or lk.certificate is None:
+            continue
+        below = by_index[lk.parent].certificate
+        if below is None:
+            continue
+        up = convert(
+            lk.certificate.expanded_uncertainty, lk.certificate.uncertainty_unit, below.uncertainty_unit
+        )
+        if up is not None and below.expanded_uncertainty < up * (1 - _REL_TOL):
+            b.warn(
+                "uncertainty_below_upstream",
+                f"link {lk.parent + 1}: certificate {below.number} states U = "
+                f"{below.expanded_uncertainty:g} {below.uncertainty_unit}, smaller than U = "
+                f"{lk.certificate.expanded_uncertainty:g} {lk.certificate.uncertainty_unit} of the standard "
+                f"that calibrated it ({lk.certificate.number})",
+                lk.parent,
+            )
+    for lk in b.links:
+        if lk.parent is not None or lk.certificate is None:
+            continue
+        for point in points:
+            u_std = convert(
+                lk.certificate.expanded_uncertainty, lk.certificate.uncertainty_unit, point.error_unit
+            )
+            if u_std is not None and point.expanded_uncertainty < u_std * (1 - _REL_TOL):
+                b.warn(
+                    "uncertainty_below_upstream",
+                    f"point {point.label}: U = {point.expanded_uncertainty:g} {point.error_unit} is smaller "
+                    f"than U = {lk.certificate.expanded_uncertainty:g} {lk.certificate.uncertainty_unit} of "
+                    f"the standard's certificate {lk.certificate.number}",
+                    lk.index,
+                )
+
+
 def trace_calibration(*, session: Session, calibration_id: int, tz: str = DEFAULT_TZ) -> Trace:
     """The full traceability chain of one calibration, with findings.
 
@@ -483,6 +523,7 @@ def trace_calibration(*, session: Session, calibration_id: int, tz: str = DEFAUL
         b.check_use(link, equipment, day)
         b.check_ranges(link, equipment, list(cal.points))
         b.check_cmc(link, equipment, list(cal.points))
+    _check_flow_down(b, list(cal.points))
     valid_certs = [lk.certificate for lk, _ in first if lk.certificate is not None and lk.valid]
     _check_budgets(b, day, list(cal.points), valid_certs)
     customer = None if cal.customer_id is None else session.get(Customer, cal.customer_id)

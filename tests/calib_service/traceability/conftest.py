@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+import calib_service.models  # noqa: F401  (first: importing services.equipment first is circular, see report)
 from calib_service.db import ensure_schema, make_engine
 from tests.conftest import BACKENDS, PG_URL, _pg_schema_url
 

@@ -362,3 +362,27 @@ def test_device_under_test_recorded_as_standard_is_an_error(session: Session) ->
     )
     codes = [f.code for f in trace_calibration(session=session, calibration_id=cal.id).errors]
     assert codes == ["no_certificate", "not_a_standard"]
+
+
+def test_uncertainty_must_not_shrink_down_the_chain(session: Session) -> None:
+    chain = build_chain(session)
+    cal = calibrate(
+        session,
+        chain,
+        at=utc(2026, 2, 27),
+        standard=chain.e3,
+        certificate=None,
+        customer=chain.customer_a,
+        u_percent=0.1,
+    )
+    assert not [
+        f
+        for f in trace_calibration(session=session, calibration_id=cal.id).findings
+        if f.severity == "warning"
+    ]
+    chain.c3.expanded_uncertainty = 0.01  # smaller than the 0.02 % of E2 that calibrated E3
+    session.flush()
+    trace = trace_calibration(session=session, calibration_id=cal.id)
+    warnings = [(f.code, f.link) for f in trace.findings if f.severity == "warning"]
+    assert warnings == [("uncertainty_below_upstream", 0)]
+    assert trace.ok  # a warning does not block approval
