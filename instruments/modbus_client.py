@@ -15,6 +15,8 @@ libraries (protocols.md §3–4):
   :class:`~instruments.protocols.modbus_rtu.ModbusExceptionReply` and never retried. A dead device
   therefore fails after ``timeout × (retries + 1)`` plus the silences.
 * **One lock per port.** The whole transaction, retries included, holds the link's port lock.
+* **Local echo.** Some RS-485 adapters echo every request; ``local_echo=True`` reads and checks the echo
+  before the reply (without it an FC06 echo would even pass as the slave's reply).
 * **Stale input.** The input buffer is flushed before the first request and after any failure (the rest of a
   damaged or late reply); after a clean exchange the line is quiet, and stray bytes would fail the CRC and
   be flushed before the retry. Modbus RTU has no transaction id: a reply arriving *after* the timeout is
@@ -57,6 +59,22 @@ class _ReplyFramer:
         return rtu.reply_length(self.request, buffer)
 
 
+class _FixedFramer:
+    """A frame of known length (the local echo of a request)."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    @property
+    def idle_gap(self) -> float | None:
+        return None
+
+    def feed(self, buffer: bytes) -> int | None:
+        return self.n if len(buffer) >= self.n else None
+
+
 @dataclass(frozen=True)
 class Transaction:
     """The outcome of one request: decoded data, the accepted reply, every frame, attempts used."""
@@ -90,6 +108,7 @@ class ModbusClient:
         timeout: per-attempt reply timeout in seconds (default: the link's).
         retries: extra attempts after a timeout or malformed reply (default: the link's).
         spin_s: busy-wait this last part of each silence instead of sleeping (s; 0 = always sleep).
+        local_echo: the RS-485 adapter echoes every request; read and check the echo before the reply.
 
     Raises:
         ConfigurationError: negative retries or a non-positive timeout.
@@ -104,9 +123,11 @@ class ModbusClient:
         timeout: float | None = None,
         retries: int | None = None,
         spin_s: float = 0.0,
+        local_echo: bool = False,
     ) -> None:
         self.link = link
         self.spin_s = spin_s
+        self.local_echo = local_echo
         self.baudrate = baudrate if baudrate is not None else link.settings.baudrate
         self.silence = rtu.silence_seconds(self.baudrate, spec_fixed=spec_silence)
         self.timeout = link.settings.timeout if timeout is None else timeout
@@ -170,7 +191,13 @@ class ModbusClient:
                         link.flush_input()  # drop the rest of a damaged or late reply
                         self._dirty = False
                     frames.append(link.write(request))
-                    if slave == 0:  # broadcast: no reply; the slaves need the silence to act on it
+                    if self.local_echo:
+                        echo = link.read_frame(_FixedFramer(len(request)), self.timeout, _frames=frames)
+                        if echo != request:
+                            raise ProtocolError(
+                                f"local echo {echo.hex(' ')} does not match the request {request.hex(' ')}"
+                            )
+                    if slave == 0:  # broadcast: no reply; the slaves act on it after the silence
                         self._last_activity = time.monotonic()
                         return Transaction([], b"", tuple(frames), attempt)
                     reply = link.read_frame(framer, self.timeout, _frames=frames)

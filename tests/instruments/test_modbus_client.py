@@ -11,7 +11,8 @@ import pytest
 
 from instruments.clock import ManualClock
 from instruments.drivers.modbus_device import FLOWMETER_MAP, ModbusDevice, RegisterSpec
-from instruments.errors import ConfigurationError, InstrumentTimeout, LinkDown
+from instruments.errors import ConfigurationError, InstrumentTimeout, LinkDown, ProtocolError
+from instruments.framing import Framer
 from instruments.link import LinkSettings, SerialLink
 from instruments.modbus_client import ModbusClient
 from instruments.protocols import modbus_rtu as rtu
@@ -217,3 +218,32 @@ def test_spin_option_still_honours_the_silence(link: SerialLink) -> None:
     for _ in range(3):
         c.read_holding_registers(3, 0, 1)
     assert time.monotonic() - t0 >= 3 * 38.5 / 1200
+
+
+class _EchoingAdapter:
+    """An RS-485 adapter that echoes every request before the slave's reply."""
+
+    def __init__(self, inner: ModbusSlaveSim) -> None:
+        self.inner = inner
+
+    @property
+    def framer(self) -> Framer:
+        return self.inner.framer
+
+    def handle(self, request: bytes) -> bytes | None:
+        return request + (self.inner.handle(request) or b"")
+
+
+def test_local_echo_option() -> None:
+    sim = ModbusSlaveSim(slave=2)
+    with PtySimServer(_EchoingAdapter(sim)) as server:
+        link = SerialLink(LinkSettings(server.path, baudrate=19200, timeout=0.1, inter_byte_timeout=0.02))
+        plain = ModbusClient(link, retries=0)
+        with pytest.raises(ProtocolError):  # the echo is taken for the reply and fails its checks
+            plain.read_holding_registers(2, 0, 4)
+        echoing = ModbusClient(link, local_echo=True, retries=0)
+        assert echoing.read_holding_registers(2, 0, 4) == [0, 1, 2, 3]
+        echoing.write_register(2, 9, 99)
+        assert sim.holding[9] == 99
+        assert echoing.read_holding_registers(2, 8, 3) == [8, 99, 10]
+        link.close()
