@@ -19,7 +19,7 @@ __all__ = ["register"]
 
 def register(sub: Any) -> None:
     """Register the ``standards`` verb."""
-    p = sub.add_parser("standards", help="measurement standards: due list, register")
+    p = sub.add_parser("standards", help="measurement standards: due list (due), current certificates (list)")
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     due = actions.add_parser("due", help="certificates and assessments due within N days (and overdue)")
