@@ -33,6 +33,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "impact",
     "certificate",
     "evidence",
+    "procedures",
+    "run",
 )
 
 

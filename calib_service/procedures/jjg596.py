@@ -20,14 +20,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 import uncertainty
-from calib_service.decision import decide, round_to_interval
 from calib_service.errors import RecordValidationError
+from calib_service.procedures import common as _common
 from uncertainty.gum import coverage_factor
 
 __all__ = [
@@ -216,21 +215,8 @@ def u95_for_decision(expanded: float, k: float, dof_eff: float | None) -> float:
     return expanded / k * k95
 
 
-@dataclass(frozen=True)
-class PointResult:
-    """The evaluated result of one load point (full precision; rounding happens on display)."""
-
-    error: float
-    error_rounded: float
-    mpe: float
-    u95: float
-    expanded_uncertainty: float
-    coverage_factor: float
-    dof_eff: float | None
-    decision: str
-    cmc_applied: bool
-    budget: dict[str, Any] = field(default_factory=dict)
-    flags: tuple[str, ...] = ()
+#: The per-point result is the one every procedure reports (``common.PointResult``).
+PointResult = _common.PointResult
 
 
 def evaluate_point(
@@ -243,8 +229,15 @@ def evaluate_point(
     accuracy_class: str,
     mpe_percent: float,
     decision_rule: str = "jjf1094",
+    point: str = "",
+    reference: float = 0.0,
+    indication: float = 0.0,
+    limit_verified: bool = False,
 ) -> PointResult:
-    """Error, budget, U (k = 2) and decision at one point from the bench's repeated readings.
+    """Error, budget, U95 and decision at one point from the bench's repeated readings.
+
+    U is reported as U95, as for every procedure (``common.finish_point``): k = 2 when ν_eff ≥ 30,
+    else the Student-t factor for 95 % (JJF 1094); never below the CMC.
 
     Args:
         errors_percent: the error calculator's readings γ_i, % (at least 2).
@@ -255,6 +248,16 @@ def evaluate_point(
         accuracy_class: the meter's class (selects the rounding interval).
         mpe_percent: MPEV at this point, %.
         decision_rule: ``jjf1094``, ``simple`` or ``guard``.
+        point: Label of the load point.
+        reference: Reference energy (kWh), for the record.
+        indication: Energy registered by the meter (kWh), for the record.
+        limit_verified: Verified flag of the limit row.
+
+    Returns:
+        The point result (error in %).
+
+    Raises:
+        RecordValidationError: fewer than 2 readings or a non-positive pulse count.
     """
     if len(errors_percent) < 2:
         raise RecordValidationError(f"{CODE} needs at least 2 readings per point, got {len(errors_percent)}")
@@ -290,32 +293,21 @@ def evaluate_point(
                 "description": "quantisation of the standard's pulse count (±1 pulse)",
             },
         ],
-        "options": {"coverage_factor": 2.0},
     }
-    result = uncertainty.evaluate(spec)
-    u_expanded = float(result.expanded_uncertainty)
-    flags: list[str] = []
-    cmc_applied = False
-    if cmc_percent is not None and u_expanded < cmc_percent:
-        u_expanded = float(cmc_percent)
-        cmc_applied = True
-        flags.append("U raised to the CMC of the measurement standard")
-    interval = ROUNDING_INTERVAL[accuracy_class][0]
-    error = float(result.value)
-    rounded = round_to_interval(error, interval)
-    dof = float(result.dof_eff) if result.dof_eff is not None and math.isfinite(result.dof_eff) else None
-    u95 = u95_for_decision(u_expanded, float(result.coverage_factor), dof)
-    decision = decide(rounded, mpe_percent, u95, decision_rule)
-    return PointResult(
-        error=error,
-        error_rounded=rounded,
+    result = _common.finish_point(
+        point=point,
+        spec=spec,
+        reference=reference,
+        indication=indication,
+        unit="kWh",
+        error_unit="%",
         mpe=mpe_percent,
-        u95=u95,
-        expanded_uncertainty=u_expanded,
-        coverage_factor=float(result.coverage_factor),
-        dof_eff=dof,
-        decision=decision.outcome,
-        cmc_applied=cmc_applied,
-        budget={**json.loads(uncertainty.archive_dumps(result)), "cmc_floor_percent": cmc_percent},
-        flags=tuple(flags),
+        cmc=cmc_percent,
+        decision_rule=decision_rule,
+        rounding_interval=ROUNDING_INTERVAL[accuracy_class][0],
+        limit_verified=limit_verified,
     )
+    # the stored budget is the engine's archive (reloadable with uncertainty.archive_loads)
+    archive = json.loads(uncertainty.archive_dumps(uncertainty.evaluate(result.budget["spec"])))
+    budget = {**archive, "cmc_floor_percent": cmc_percent, "decision_rule": decision_rule}
+    return replace(result, budget=budget)

@@ -83,7 +83,12 @@ def run_basic_error(
                 ctx.record(reading, point_seq=seq, state=state)
         gammas = [r.value for r in ctx.readings(point_seq=seq, state=state, quantity="meter_error")]
         counts = [r.value for r in ctx.readings(point_seq=seq, state=state, quantity="standard_pulses")]
+        reference_kwh = sum(counts) / len(counts) / c0
         result = jjg596.evaluate_point(
+            point=point.label,
+            reference=reference_kwh,
+            indication=pulses / rating.meter_constant,
+            limit_verified=limit.verified,
             errors_percent=gammas,
             standard_counts=counts,
             certificate_u_percent=standard.certificate_u_percent,
@@ -105,10 +110,11 @@ def run_basic_error(
                 "meter_constant_per_kWh": rating.meter_constant,
                 "standard_constant_per_kWh": c0,
                 "error_rounded": result.error_rounded,
+                "cmc_applied": result.cmc_applied,
                 "limit_source": limit.source,
                 "limit_verified": limit.verified,
             },
-            reference_value=sum(counts) / len(counts) / c0,
+            reference_value=reference_kwh,
             reference_unit="kWh",
             indication=pulses / rating.meter_constant,
             indication_unit="kWh",

@@ -1,0 +1,142 @@
+"""Running JJG 162-2019 on a water-meter bench: gravimetric method, standing start and stop.
+
+Roles: ``dut`` (CJ/T 188 register, or typed in), ``balance`` (MT-SICS, or typed in), ``thermometer``
+(water temperature, typed in unless a serial thermometer is on the bench), ``climate`` (the environment
+recorded for the calibration). Standards: ``balance`` (its certificate U and the CMC of the water-meter
+standard), optionally ``thermometer``.
+
+At each test flow (Q1, Q2, Q3) the procedure makes ``runs`` runs. One run: the technician empties the
+weighing tank, the balance is zeroed, the meter register is read, the technician runs the test volume
+into the tank at the test flow and closes the valve, the register is read again, the balance weighed
+and the water temperature read. Every reading is committed at once; after a crash a run whose readings
+are all stored is reused and an incomplete run is repeated.
+
+Parameters (device ratings and bench data, ``--param NAME=VALUE``): ``q3`` (m³/h), ``ratio`` (R),
+``test_volume_l`` (default 2500), ``runs`` (2), ``resolution_l`` (register scale interval, 10),
+``pooled_sd_percent`` (the bench's repeatability of one run, 0.05), ``air_density_u`` (0.002 kg/m³).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calib_service.procedures import jjg162, water
+from calib_service.procedures.run_support import Station
+
+__all__ = ["REQUIRED_ROLES", "run"]
+
+REQUIRED_ROLES: tuple[str, ...] = ("dut", "balance")
+
+
+def _air_density(st: Station) -> float:
+    c = st.setup.conditions
+    return water.air_density(
+        c.get("atmospheric_pressure", 101.325) * 10.0,  # kPa → hPa
+        c.get("relative_humidity", 50.0),
+        c.get("ambient_temperature", 20.0),
+    )
+
+
+def _one_run(st: Station, seq: int, r: int, flow: float, volume_l: float) -> jjg162.GravimetricRun:
+    names = [f"meter_start.{r}", f"meter_end.{r}", f"balance_net.{r}", f"water_temperature.{r}"]
+    kept = st.group(seq, names)
+    if kept is not None:
+        st.say(f"[{seq}] run {r}: readings already stored, reused")
+    else:
+        st.act("empty_tank", f"[{seq}] run {r}: empty the weighing tank", point=seq, run=r)
+        if st.has("balance"):
+            st.instruments["balance"].zero()
+        start = st.take(
+            role="dut",
+            quantity=names[0],
+            unit="L",
+            seq=seq,
+            read=lambda d: d.read_volume(),
+            prompt="meter register at start, L",
+        )
+        st.act(
+            "flow",
+            f"[{seq}] run {r}: open the valve at {flow:.4g} m³/h, pass {volume_l:g} L, close the valve",
+            point=seq,
+            run=r,
+            flow=flow,
+            volume_l=volume_l,
+            seconds=volume_l / 1000.0 / flow * 3600.0,
+        )
+        end = st.take(
+            role="dut",
+            quantity=names[1],
+            unit="L",
+            seq=seq,
+            read=lambda d: d.read_volume(),
+            prompt="meter register at end, L",
+        )
+        mass = st.take(
+            role="balance",
+            quantity=names[2],
+            unit="kg",
+            seq=seq,
+            read=lambda b: b.weight(),
+            prompt="balance net reading, kg",
+        )
+        t_w = st.take(
+            role="thermometer",
+            quantity=names[3],
+            unit="degC",
+            seq=seq,
+            read=None,
+            prompt="water temperature at the meter, °C",
+        )
+        kept = dict(zip(names, (start, end, mass, t_w), strict=True))
+    return jjg162.GravimetricRun(kept[names[0]], kept[names[1]], kept[names[2]], kept[names[3]])
+
+
+def run(st: Station) -> None:
+    """Measure and store every test flow of the meter.
+
+    Args:
+        st: The station.
+    """
+    s = st.setup
+    cls = s.accuracy_class or "2"
+    q3, ratio = s.rating("q3"), s.rating("ratio")
+    volume_l = s.rating("test_volume_l", 2500.0)
+    runs = int(s.rating("runs", 2))
+    balance = s.standard("balance")
+    therm = s.standards.get("thermometer")
+    therm_u = 0.2 if therm is None else therm.u_in("K")
+    therm_k = 2.0 if therm is None else therm.k
+    rho_a = _air_density(st)
+    points = jjg162.flow_points(q3, ratio)
+    q1, q2 = points[0].nominal, points[1].nominal
+    for seq, fp in enumerate(points, start=1):
+        if st.done(seq, fp.label):
+            continue
+        flow = (fp.low + fp.high) / 2.0
+        taken = [_one_run(st, seq, r, flow, volume_l) for r in range(1, runs + 1)]
+        extra: dict[str, Any] = {}
+        result = jjg162.evaluate_gravimetric(
+            point=fp.label,
+            flow=flow,
+            q1=q1,
+            q2=q2,
+            runs=taken,
+            accuracy_class=cls,
+            dut_resolution_l=s.rating("resolution_l", 10.0),
+            balance_u_kg=balance.u_in("kg", of=volume_l),
+            balance_k=balance.k,
+            balance_resolution_kg=balance.spec_value("resolution", "kg", 0.02),
+            air_density_kg_m3=rho_a,
+            air_density_u=s.rating("air_density_u", 0.002),
+            thermometer_u_c=therm_u,
+            thermometer_k=therm_k,
+            pooled_sd_percent=s.rating("pooled_sd_percent", 0.05),
+            cmc_percent=balance.cmc_in("%"),
+            decision_rule=s.decision_rule,
+            flow_range=(fp.low, fp.high),
+        )
+        if therm is None:
+            extra["note"] = (
+                "water thermometer U taken as 0.2 °C (k = 2): no thermometer standard on the bench"
+            )
+        st.store(seq, result, flow_m3_h=flow, runs=runs, test_volume_l=volume_l, **extra)

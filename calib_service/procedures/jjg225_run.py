@@ -1,0 +1,151 @@
+"""Running JJG 225-2024 on a heat-meter bench: the complete meter against a reference volume and Δθ.
+
+Roles: ``dut`` (CJ/T 188 heat register or M-Bus, or typed in), ``reference`` (the bench's reference
+volume: typed in from the reference flowmeter's display or the weighing result), ``thermometers``
+(reference thermometers in the supply and return lines, typed in unless on a serial line),
+``climate``. Standards: ``reference`` (its certificate U in % and the CMC of the heat-meter standard),
+optionally ``thermometers`` (U of the reference Δθ, K).
+
+At each flow (qi, 0.1 qp, qp) ``runs`` runs: energy register read, the technician runs the test volume
+at the flow with the baths at the set temperatures, register read again, then the reference volume and
+the supply and return temperatures are taken. A run whose readings are all stored is reused after a
+crash; an incomplete one is repeated.
+
+Parameters: ``qi``, ``qp`` (m³/h), ``dtheta`` (K, 20), ``dtheta_min`` (K, 3), ``supply_temperature``
+(°C, 70), ``heat_coefficient`` (kWh/(m³·K) for the bath temperatures, EN 1434-1 table: required),
+``heat_coefficient_u_percent`` (0.05), ``test_volume_l`` (750), ``runs`` (2), ``resolution_kwh``
+(0.01), ``pooled_sd_percent`` (0.1), ``dtheta_u_k`` (0.02 K at k = 2 without a thermometer standard).
+"""
+
+from __future__ import annotations
+
+from calib_service.procedures import jjg225
+from calib_service.procedures.run_support import Station
+
+__all__ = ["REQUIRED_ROLES", "run"]
+
+REQUIRED_ROLES: tuple[str, ...] = ("dut", "reference")
+
+
+def _one_run(
+    st: Station, seq: int, r: int, q: float, volume_l: float, supply: float, ret: float
+) -> tuple[float, float, float]:
+    names = [
+        f"energy_start.{r}",
+        f"energy_end.{r}",
+        f"reference_volume.{r}",
+        f"supply_temperature.{r}",
+        f"return_temperature.{r}",
+    ]
+    kept = st.group(seq, names)
+    if kept is not None:
+        st.say(f"[{seq}] run {r}: readings already stored, reused")
+    else:
+        values = [
+            st.take(
+                role="dut",
+                quantity=names[0],
+                unit="kWh",
+                seq=seq,
+                read=lambda d: d.read_heat(),
+                prompt="energy register at start, kWh",
+            )
+        ]
+        st.act(
+            "flow",
+            f"[{seq}] run {r}: run {volume_l:g} L at {q:.4g} m³/h, supply {supply:g} °C, return {ret:g} °C",
+            point=seq,
+            run=r,
+            flow=q,
+            volume_l=volume_l,
+            seconds=volume_l / 1000.0 / q * 3600.0,
+            supply=supply,
+            ret=ret,
+        )
+        values.append(
+            st.take(
+                role="dut",
+                quantity=names[1],
+                unit="kWh",
+                seq=seq,
+                read=lambda d: d.read_heat(),
+                prompt="energy register at end, kWh",
+            )
+        )
+        values.append(
+            st.take(
+                role="reference",
+                quantity=names[2],
+                unit="L",
+                seq=seq,
+                read=None,
+                prompt="reference volume, L",
+            )
+        )
+        values.append(
+            st.take(
+                role="thermometers",
+                quantity=names[3],
+                unit="degC",
+                seq=seq,
+                read=None,
+                prompt="reference supply temperature, °C",
+            )
+        )
+        values.append(
+            st.take(
+                role="thermometers",
+                quantity=names[4],
+                unit="degC",
+                seq=seq,
+                read=None,
+                prompt="reference return temperature, °C",
+            )
+        )
+        kept = dict(zip(names, values, strict=True))
+    return (kept[names[1]] - kept[names[0]], kept[names[2]], kept[names[3]] - kept[names[4]])
+
+
+def run(st: Station) -> None:
+    """Measure and store every flow point of the complete heat meter.
+
+    Args:
+        st: The station.
+    """
+    s = st.setup
+    cls = s.accuracy_class or "2"
+    qi, qp = s.rating("qi"), s.rating("qp")
+    dtheta, dtheta_min = s.rating("dtheta", 20.0), s.rating("dtheta_min", 3.0)
+    supply = s.rating("supply_temperature", 70.0)
+    k_heat = s.rating("heat_coefficient")
+    volume_l = s.rating("test_volume_l", 750.0)
+    runs = int(s.rating("runs", 2))
+    reference = s.standard("reference")
+    therm = s.standards.get("thermometers")
+    for seq, (label, low, high) in enumerate(jjg225.flow_points(qi, qp), start=1):
+        if st.done(seq, label):
+            continue
+        q = (low + high) / 2.0
+        taken = [_one_run(st, seq, r, q, volume_l, supply, supply - dtheta) for r in range(1, runs + 1)]
+        dth = sum(t[2] for t in taken) / len(taken)
+        result = jjg225.evaluate_complete(
+            point=f"{label}, {dtheta:g} K",
+            q=q,
+            qp=qp,
+            dtheta=dth,
+            dtheta_min=dtheta_min,
+            accuracy_class=cls,
+            indicated_kwh=[t[0] for t in taken],
+            reference_volume_l=[t[1] for t in taken],
+            heat_coefficient_kwh_m3k=k_heat,
+            heat_coefficient_u_percent=s.rating("heat_coefficient_u_percent", 0.05),
+            volume_u_percent=reference.u_in("%", of=volume_l),
+            volume_k=reference.k,
+            reference_dtheta_u_k=s.rating("dtheta_u_k", 0.02) if therm is None else therm.u_in("K"),
+            reference_dtheta_k=2.0 if therm is None else therm.k,
+            dut_resolution_kwh=s.rating("resolution_kwh", 0.01),
+            pooled_sd_percent=s.rating("pooled_sd_percent", 0.1),
+            cmc_percent=reference.cmc_in("%"),
+            decision_rule=s.decision_rule,
+        )
+        st.store(seq, result, flow_m3_h=q, dtheta_K=dth, runs=runs, test_volume_l=volume_l)

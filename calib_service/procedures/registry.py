@@ -1,0 +1,227 @@
+"""The procedures ``calib run`` and ``calib procedures`` know: code → module, roles, classes, run function.
+
+Each entry names the procedure's data module (limits, environment, titles), the roles a bench may fill
+(``required`` ones first), the accuracy classes, and the run function that takes a
+:class:`~calib_service.procedures.run_support.Station`. Short aliases (``jjg596``, ``water``...) are
+accepted wherever a code is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from calib_service.errors import RecordValidationError
+from calib_service.procedures import (
+    cems_co2,
+    cems_co2_run,
+    comparison,
+    comparison_run,
+    jjg162,
+    jjg162_run,
+    jjg225,
+    jjg225_run,
+    jjg577,
+    jjg577_run,
+    jjg596,
+    jjg596_run,
+    jjg635,
+    jjg635_run,
+)
+from calib_service.procedures.run_support import Station
+
+__all__ = ["ProcedureEntry", "entries", "lookup"]
+
+RunFn = Callable[[Station], None]
+
+
+@dataclass(frozen=True)
+class ProcedureEntry:
+    """One procedure as ``calib run`` sees it.
+
+    Attributes:
+        alias: Short name (``jjg596``).
+        module: The data module (``CODE``, titles, ``FAMILY``, ``KIND``, ``DATA_VERSION``, ``ENVIRONMENT``).
+        roles: Every bench role it uses, with what it is.
+        required: Roles the bench must have.
+        classes: Accuracy classes (empty for calibrations).
+        run: The run function.
+        default_class: Class used when none is given.
+        ratings: Device ratings it needs (``--param``), with what they are.
+    """
+
+    alias: str
+    module: ModuleType
+    roles: Mapping[str, str]
+    required: tuple[str, ...]
+    classes: tuple[str, ...]
+    run: RunFn
+    default_class: str | None = None
+    ratings: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        """The regulation code."""
+        return str(self.module.CODE)
+
+    @property
+    def kind(self) -> str:
+        """``verification`` or ``calibration``."""
+        return str(getattr(self.module, "KIND", "verification"))
+
+    def check_environment(self, conditions: Mapping[str, float | None]) -> list[str]:
+        """Problems with the recorded conditions (the module's ``check_environment``)."""
+        check = getattr(self.module, "check_environment", None)
+        return [] if check is None else list(check(conditions))
+
+    def environment_quantities(self) -> list[tuple[str, str, bool]]:
+        """(quantity, unit, required) of the regulation's environment limits."""
+        limits = getattr(self.module, "ENVIRONMENT", ())
+        return [(lim.quantity, lim.unit, lim.required) for lim in limits]
+
+
+def _jjg596_run(st: Station) -> None:
+    """JJG 596 through the lead's ``jjg596_run`` (register before/after, basic error at every load point)."""
+    s = st.setup
+    cls = s.accuracy_class or "1"
+    rating = jjg596_run.MeterRating(
+        cls,
+        s.rating("voltage", 220.0),
+        s.rating("basic_current"),
+        s.rating("max_current"),
+        s.rating("meter_constant"),
+    )
+    std = s.standard("bench")
+    standard = jjg596_run.StandardInfo(std.u_in("%", of=1.0), std.k, std.cmc_in("%"))
+    meter = st.instruments.get("dut")
+    fresh = not st.ctx.stored_points()
+    if meter is not None and fresh:
+        jjg596_run.run_register_reading(st.ctx, meter, state=s.state, when="before")
+    jjg596_run.run_basic_error(
+        st.ctx,
+        bench=st.instruments["bench"],
+        rating=rating,
+        standard=standard,
+        decision_rule=s.decision_rule,
+        repeats=int(s.rating("repeats", 3)),
+        state=s.state,
+        flags=s.flags,
+    )
+    if meter is not None:
+        jjg596_run.run_register_reading(st.ctx, meter, state=s.state, when="after")
+
+
+_ENTRIES: tuple[ProcedureEntry, ...] = (
+    ProcedureEntry(
+        "jjg596",
+        jjg596,
+        {
+            "bench": "meter bench: source, reference standard meter, error calculator (meter-bench)",
+            "dut": "meter under test, DL/T 645 (register before and after)",
+            "climate": "ambient temperature and humidity",
+        },
+        ("bench",),
+        jjg596.CLASSES,
+        _jjg596_run,
+        "1",
+        {
+            "voltage": "reference voltage, V (220)",
+            "basic_current": "Ib or In, A",
+            "max_current": "Imax, A",
+            "meter_constant": "imp/kWh",
+            "repeats": "error tests per point (3)",
+        },
+    ),
+    ProcedureEntry(
+        "jjg162",
+        jjg162,
+        jjg162.ROLES,
+        jjg162_run.REQUIRED_ROLES,
+        jjg162.CLASSES,
+        jjg162_run.run,
+        "2",
+        {"q3": "Q3, m³/h", "ratio": "R = Q3/Q1"},
+    ),
+    ProcedureEntry(
+        "jjg577",
+        jjg577,
+        jjg577.ROLES,
+        jjg577_run.REQUIRED_ROLES,
+        jjg577.CLASSES,
+        jjg577_run.run,
+        "1.5",
+        {"qmin": "qmin, m³/h", "qmax": "qmax, m³/h"},
+    ),
+    ProcedureEntry(
+        "jjg225",
+        jjg225,
+        jjg225.ROLES,
+        jjg225_run.REQUIRED_ROLES,
+        jjg225.CLASSES,
+        jjg225_run.run,
+        "2",
+        {"qi": "qi, m³/h", "qp": "qp, m³/h", "heat_coefficient": "k, kWh/(m³·K)"},
+    ),
+    ProcedureEntry(
+        "jjg635",
+        jjg635,
+        {
+            **jjg635.ROLES,
+            "mfc": "mass-flow controller of the cylinder gas (dilution)",
+            "mfc_diluent": "mass-flow controller of the zero gas (dilution)",
+        },
+        jjg635_run.REQUIRED_ROLES,
+        jjg635.CLASSES,
+        jjg635_run.run,
+        "2",
+        {"span": "range, ppm"},
+    ),
+    ProcedureEntry(
+        "cems_co2",
+        cems_co2,
+        {
+            **cems_co2.ROLES,
+            "mfc": "mass-flow controller of the cylinder gas (dilution)",
+            "mfc_diluent": "mass-flow controller of the zero gas (dilution)",
+        },
+        cems_co2_run.REQUIRED_ROLES,
+        tuple(cems_co2.PROFILES),
+        cems_co2_run.run,
+        "HJ75",
+        {"span": "range, ppm"},
+    ),
+    ProcedureEntry(
+        "comparison",
+        comparison,
+        comparison.ROLES,
+        comparison_run.REQUIRED_ROLES,
+        (),
+        comparison_run.run,
+        None,
+        {},
+    ),
+)
+
+
+def entries() -> list[ProcedureEntry]:
+    """Every procedure, in ``calib procedures`` order."""
+    return list(_ENTRIES)
+
+
+def _norm(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def lookup(name: str) -> ProcedureEntry:
+    """The procedure called ``name`` (its code, e.g. ``"JJG 162-2019"``, or alias, e.g. ``jjg162``).
+
+    Raises:
+        RecordValidationError: no such procedure (the message lists them).
+    """
+    wanted = _norm(name)
+    for e in _ENTRIES:
+        if wanted in (_norm(e.alias), _norm(e.code), _norm(e.code.split("-")[0])):
+            return e
+    known = ", ".join(f"{e.alias} ({e.code})" for e in _ENTRIES)
+    raise RecordValidationError(f"unknown procedure {name!r}; known procedures: {known}")
