@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 
 from instruments.errors import ConfigurationError, ProtocolError
 
-__all__ = ["Packet", "crc16_hj212", "decode_packet", "encode_packet", "packet_length", "parse_segment"]
+__all__ = [
+    "Packet",
+    "build_segment",
+    "crc16_hj212",
+    "decode_packet",
+    "encode_packet",
+    "packet_length",
+    "parse_segment",
+    "realtime_segment",
+]
 
 _HEAD = re.compile(rb"^##(\d{4})")
 
@@ -108,3 +117,74 @@ def parse_segment(segment: str) -> Packet:
             raise ProtocolError(f"HJ 212 CP item {part!r} has no '='")
         cp[key] = value
     return Packet(fields, cp)
+
+
+_KEY = re.compile(r"^[A-Za-z0-9\-]+$")
+
+
+def build_segment(
+    fields: dict[str, str], cp: dict[str, str], *, cp_groups: list[list[str]] | None = None
+) -> str:
+    """Inverse of :func:`parse_segment`: ``k=v;…;CP=&&k=v…&&``.
+
+    Args:
+        fields: header fields in order (``QN``, ``ST``, ``CN``, ``PW``, ``MN``, ``Flag`` …).
+        cp: payload items in order.
+        cp_groups: how CP items are grouped: items of one group are joined by ``,`` and groups by ``;``
+            (``[["060-Rtd", "060-Flag"], …]``); default: every item its own group.
+
+    Raises:
+        ConfigurationError: a key or value contains a separator, or a group names an unknown item.
+    """
+    for k, v in [*fields.items(), *cp.items()]:
+        if not _KEY.match(k) or any(c in v for c in ";,&=\r\n"):
+            raise ConfigurationError(f"HJ 212 field {k!r}={v!r} contains a separator or an invalid key")
+    head = "".join(f"{k}={v};" for k, v in fields.items())
+    groups = cp_groups if cp_groups is not None else [[k] for k in cp]
+    missing = {k for g in groups for k in g} - set(cp)
+    if missing:
+        raise ConfigurationError(f"HJ 212 CP groups name unknown items {sorted(missing)}")
+    body = ";".join(",".join(f"{k}={cp[k]}" for k in g) for g in groups)
+    return f"{head}CP=&&{body}&&"
+
+
+def realtime_segment(
+    *,
+    mn: str,
+    pw: str,
+    st: str,
+    data_time: str,
+    values: dict[str, tuple[float, str]],
+    qn: str | None = None,
+    decimals: int = 4,
+) -> str:
+    """A CN = 2011 real-time data segment: ``<code>-Rtd=<value>,<code>-Flag=<flag>`` per pollutant code.
+
+    Args:
+        mn: device id (MN).
+        pw: password (PW).
+        st: system code (ST), e.g. ``"22"`` or ``"32"`` (see the standard's code table).
+        data_time: ``YYYYMMDDhhmmss``.
+        values: pollutant code → (value, flag); flag ``N`` normal, ``F`` stopped, ``M`` maintenance,
+            ``D`` fault (and ``S``, ``C``, ``T``, ``B`` as listed in HJ 212-2017).
+        qn: request number (QN, ``YYYYMMDDhhmmsszzz``) if the platform expects one.
+        decimals: digits after the decimal point.
+
+    Raises:
+        ConfigurationError: malformed time or flag.
+    """
+    if not re.fullmatch(r"\d{14}", data_time):
+        raise ConfigurationError(f"HJ 212 DataTime must be YYYYMMDDhhmmss, got {data_time!r}")
+    fields = {"QN": qn} if qn is not None else {}
+    fields.update({"ST": st, "CN": "2011", "PW": pw, "MN": mn})
+    cp: dict[str, str] = {"DataTime": data_time}
+    groups: list[list[str]] = [["DataTime"]]
+    for code, (value, flag) in values.items():
+        if flag not in ("N", "F", "M", "S", "D", "C", "T", "B"):
+            raise ConfigurationError(
+                f"HJ 212 data flag for {code} must be one of N F M S D C T B, got {flag!r}"
+            )
+        cp[f"{code}-Rtd"] = f"{value:.{decimals}f}"
+        cp[f"{code}-Flag"] = flag
+        groups.append([f"{code}-Rtd", f"{code}-Flag"])
+    return build_segment({k: v for k, v in fields.items() if v is not None}, cp, cp_groups=groups)

@@ -53,3 +53,19 @@ def test_every_single_byte_corruption_is_rejected(packet: bytes) -> None:
 def test_encode_validation() -> None:
     with pytest.raises(ConfigurationError):
         hj212.encode_packet("QN=1;CP=&&a=ü&&")
+
+
+def test_build_segment_reproduces_the_published_packets() -> None:
+    seg = hj212.decode_packet(PACKETS[1])
+    values = {"060": (3.0943, "N"), "011": (18.0412, "N"), "001": (8.2137, "N"), "B01": (10.9890, "N")}
+    built = hj212.realtime_segment(
+        mn="0873HHMZWSLH02", pw="123456", st="32", data_time="20160103133030", values=values
+    )
+    assert built == seg
+    assert hj212.encode_packet(built) == PACKETS[1]
+    p0 = hj212.parse_segment(hj212.decode_packet(PACKETS[0]))
+    assert hj212.encode_packet(hj212.build_segment(p0.fields, p0.cp)) == PACKETS[0]
+    with pytest.raises(ConfigurationError):
+        hj212.build_segment({"MN": "a;b"}, {})
+    with pytest.raises(ConfigurationError):
+        hj212.realtime_segment(mn="x", pw="y", st="22", data_time="2016", values={})
