@@ -19,7 +19,7 @@ from typing import Any
 from instruments import registry
 from instruments.clock import ScaledClock
 from instruments.errors import ConfigurationError
-from instruments.sim.faults import FaultSpec
+from instruments.sim.faults import FaultEvent, FaultSpec
 from instruments.sim.pty import PtySimServer
 
 __all__ = ["register"]
@@ -86,6 +86,12 @@ def _run(args: argparse.Namespace) -> int:
         return 2
 
 
+def _announce(event: FaultEvent) -> None:
+    """Tell the user where the device went after a scheduled hang-up (stdout stays for the first path)."""
+    if event.kind in ("hangup", "reappear"):
+        print(f"calib sim: {event.kind} at t={event.t:.1f} s: {event.detail}", file=sys.stderr, flush=True)
+
+
 def _serve(args: argparse.Namespace) -> int:
     entry = registry.simulator(args.device)
     if not args.time_scale > 0:
@@ -113,6 +119,7 @@ def _serve(args: argparse.Namespace) -> int:
             baud=args.baud,
             reply_delay=args.reply_delay,
             name=entry.name,
+            on_event=_announce,
         )
     ]
     stop = threading.Event()

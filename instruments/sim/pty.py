@@ -24,6 +24,7 @@ import select
 import threading
 import time
 import tty
+from collections.abc import Callable
 from types import TracebackType
 
 from instruments.clock import Clock, RealClock
@@ -49,6 +50,7 @@ class PtySimServer:
         reply_delay: seconds (device clock) between a request and its reply.
         idle_reset: discard a partial request after this many wall seconds of silence.
         name: used in logs (defaults to the device class name).
+        on_event: called with every fault event (e.g. to tell the user the new path after ``reappear``).
     """
 
     def __init__(
@@ -63,13 +65,14 @@ class PtySimServer:
         reply_delay: float = 0.0,
         idle_reset: float = 0.5,
         name: str | None = None,
+        on_event: Callable[[FaultEvent], None] | None = None,
     ) -> None:
         if baud is not None and baud <= 0:
             raise ConfigurationError(f"pacing baud rate must be > 0, got {baud!r}")
         self.device = device
         self.faults = faults if faults is not None else FaultSpec()
         self.clock: Clock = clock if clock is not None else RealClock()
-        self.injector = FaultInjector(self.faults, rng if rng is not None else random.Random(0))
+        self.injector = FaultInjector(self.faults, rng if rng is not None else random.Random(0), on_event)
         self.link_path = link_path
         self.baud = baud
         self.reply_delay = reply_delay
