@@ -98,6 +98,7 @@ def write_demo_documents(
     year: int,
     seed_year: bool = True,
     calibrations_per_month: int = 2,
+    max_calibrations: int | None = None,
     data_dir: Path | None = None,
 ) -> DemoDocuments:
     """Issue the certificates and write the annual evidence report of the demo.
@@ -112,6 +113,7 @@ def write_demo_documents(
         year: The report year.
         seed_year: Also seed ``year`` with demo activity (once; skipped when already seeded).
         calibrations_per_month: Seeded jobs per month.
+        max_calibrations: Cap on the seeded jobs (five give every kind of certificate).
         data_dir: Content-addressed file store (default ``Settings.from_env().data_dir``).
 
     Returns:
@@ -133,6 +135,7 @@ def write_demo_documents(
                     year=year,
                     as_of=as_of,
                     calibrations_per_month=calibrations_per_month,
+                    max_calibrations=max_calibrations,
                     data_dir=store,
                 )
                 session.commit()

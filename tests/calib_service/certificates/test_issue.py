@@ -67,6 +67,9 @@ def test_verification_certificate_from_records(session: Session, tmp_path: Path)
         "\n", ""
     ).replace("-", "")
     assert "王强" in text and "李娜" in text and "张伟" in text  # approver, reviewer, performer
+    std = lab_.refs.certificate
+    cert_u = f"U = {std.expanded_uncertainty:g} %, k = {std.coverage_factor:g}"
+    assert cert_u in text  # the standard's certificate: U and k as recorded
     assert "96 个月" in text  # the (unverified) period of a class 1 meter
     assert "DEMO-[2026]渝量标证字第0001号" in text  # the centre's standard assessment certificate
     en = "\n".join(pdf_text((tmp_path / "out" / f"{cert.number}.en.pdf").read_bytes()))
