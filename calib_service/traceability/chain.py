@@ -9,8 +9,9 @@ or a certified reference material with its producer. A certificate that names it
 text, or an upstream standard with no certificate on record, is a broken link.
 
 Findings (code, severity): ``no_standards``, ``no_certificate``, ``expired_certificate``,
-``broken_link``, ``cycle``, ``not_a_standard``, ``out_of_range``, ``failed_check``, ``standard_suspended``,
-``assessment_expired``, ``uncertainty_below_cmc``, ``budget_certificate_mismatch`` are errors;
+``broken_link``, ``certificate_mismatch``, ``cycle``, ``not_a_standard``, ``out_of_range``,
+``failed_check``, ``standard_suspended``, ``assessment_expired``, ``uncertainty_below_cmc`` and
+``budget_certificate_mismatch`` are errors;
 ``no_assessment_certificate``, ``not_in_standard`` and ``uncertainty_below_upstream`` (a U smaller
 than the U of the link above it, in comparable units) are warnings.
 """
@@ -519,6 +520,13 @@ def trace_calibration(*, session: Session, calibration_id: int, tz: str = DEFAUL
         )
         idx = b.add(equipment, cert, day, None, 1, used.role, frozenset())
         first.append((b.links[idx], equipment))
+        if cert is not None and cert.equipment_id != equipment.id:
+            b.error(
+                "certificate_mismatch",
+                f"{b.links[idx].label()}: the certificate recorded with the calibration belongs to equipment "
+                f"{cert.equipment_id}, not to this one; record the certificate of the equipment used",
+                idx,
+            )
     for link, equipment in first:
         b.check_use(link, equipment, day)
         b.check_ranges(link, equipment, list(cal.points))

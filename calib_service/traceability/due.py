@@ -1,7 +1,8 @@
 """Due lists: the centre's standards and reference materials due for recalibration, and assessment
 certificates (计量标准考核证书) due for re-assessment, within N days of ``as_of`` (overdue ones included).
 
-Standards held by other laboratories (``external``) are not on the list.
+Standards held by other laboratories (``external``) and customers' equipment (with an owner, not part of
+a standard of the centre) are not on the list.
 """
 
 from __future__ import annotations
@@ -89,8 +90,8 @@ def due_list(*, session: Session, as_of: date, days: int = 30) -> list[DueItem]:
         select(Equipment).where(Equipment.kind.in_(("standard", "reference_material"))).order_by(Equipment.id)
     )
     for eq in equipment:
-        if eq.id in external_only:
-            continue
+        if eq.id in external_only or (eq.owner_id is not None and eq.id not in owner):
+            continue  # an upstream laboratory's or a customer's equipment
         std = owner.get(eq.id)
         last = session.scalars(
             select(StandardCertificate)

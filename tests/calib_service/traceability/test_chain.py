@@ -386,3 +386,18 @@ def test_uncertainty_must_not_shrink_down_the_chain(session: Session) -> None:
     warnings = [(f.code, f.link) for f in trace.findings if f.severity == "warning"]
     assert warnings == [("uncertainty_below_upstream", 0)]
     assert trace.ok  # a warning does not block approval
+
+
+def test_certificate_of_other_equipment_is_refused(session: Session) -> None:
+    chain = build_chain(session)
+    cal = calibrate(
+        session,
+        chain,
+        at=utc(2026, 1, 15),
+        standard=chain.e2,
+        certificate=chain.c3,
+        customer=chain.customer_a,
+    )
+    assert "certificate_mismatch" in [
+        f.code for f in trace_calibration(session=session, calibration_id=cal.id).errors
+    ]

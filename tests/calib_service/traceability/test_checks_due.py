@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from calib_service.errors import ConflictError, NotFoundError, RecordValidationError
+from calib_service.services.equipment import register_equipment
+from calib_service.services.standards import add_certificate
 from calib_service.traceability import (
     MIN_BASELINE,
     assert_usable,
@@ -197,3 +199,27 @@ def test_content_addressed_store(tmp_path: Path) -> None:
         read_file(tmp_path, "../../etc/passwd")
     with pytest.raises(RecordValidationError, match="empty"):
         store_file(tmp_path, b"")
+
+
+def test_customer_equipment_is_not_on_our_due_list(session: Session) -> None:
+    chain = build_chain(session)
+    theirs = register_equipment(
+        session=session,
+        kind="standard",
+        family="electricity",
+        description="客户标准表",
+        serial="T-C1",
+        owner=chain.customer_a,
+    )
+    add_certificate(
+        session=session,
+        equipment=theirs,
+        number="TEST-C1",
+        issuing_lab="重庆市市级碳计量中心",
+        calibration_date=date(2025, 3, 1),
+        due_date=date(2026, 2, 20),
+        expanded_uncertainty=0.1,
+        uncertainty_unit="%",
+        upstream=chain.s2,
+    )
+    assert [i.serial for i in due_list(session=session, as_of=date(2026, 2, 15), days=30)] == ["T-E2"]
