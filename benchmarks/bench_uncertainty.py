@@ -100,16 +100,20 @@ def unc_one() -> tuple[float, float, float]:
     return y.nominal_value, y.std_dev, y.std_dev**4 / denom
 
 
-def time_calls(fn: Callable[[], Any], calls: int, runs: int = 7) -> float:
-    fn()
-    fn()
-    samples = []
+def time_interleaved(fns: dict[str, Callable[[], Any]], calls: int, runs: int = 9) -> dict[str, float]:
+    """Median per-call time of each function, the runs interleaved (round robin) so that load spikes on a
+    shared machine hit every tool alike."""
+    for fn in fns.values():
+        fn()
+        fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(runs):
-        t = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        samples.append((time.perf_counter() - t) / calls)
-    return statistics.median(samples)
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            samples[name].append((time.perf_counter() - t) / calls)
+    return {name: statistics.median(v) for name, v in samples.items()}
 
 
 # ---------------------------------------------------------------- 10 000 budgets
@@ -298,8 +302,8 @@ NOTES = """
 
 * All tools run in the same invocation on the same machine; the machine is shared (see the load
   average above), so absolute times vary from run to run and only the ratios within one run are
-  meaningful. Single-budget times are medians of 7 runs of 50 warm calls; loops and Monte Carlo are
-  medians of 3-7 runs.
+  meaningful. Single-budget times are medians of 9 interleaved (round-robin) runs of 50 warm calls, so
+  load spikes hit every tool alike; loops and Monte Carlo are medians of 3-7 runs.
 * *One budget*: `uncertainty.evaluate(spec)` on a spec whose model was seen before (parsing, unit
   analysis and compilation are cached by the model text and the input names and units); it returns
   y, u_c, ν_eff (W–S), k, U and the ten budget rows. GTC: `ureal` inputs, propagation, `reporting.budget`.
@@ -345,15 +349,15 @@ def main() -> int:
         out(f"- {name}: y = {y:.6f}, u = {u:.6f}, ν_eff = {nu:.2f}")
     out()
 
-    one = {
-        name: time_calls(fn, 50)
-        for name, fn in (
-            ("ours", ours_one),
-            ("ours incl. building the spec dict", ours_one_with_spec),
-            ("uncertainties", unc_one),
-            ("GTC", gtc_one),
-        )
-    }
+    one = time_interleaved(
+        {
+            "ours": ours_one,
+            "ours incl. building the spec dict": ours_one_with_spec,
+            "uncertainties": unc_one,
+            "GTC": gtc_one,
+        },
+        50,
+    )
     vals = batch_values()
     batch = {
         "ours (batch mode)": time_once(lambda: ours_batch(vals), 7),

@@ -84,8 +84,8 @@ def _symmetric_unsorted(y: np.ndarray, p: float) -> tuple[float, float]:
     if q >= m:
         return float(y.min()), float(y.max())
     r = max(int((m - q) / 2 + 0.5), 1)
-    part = np.partition(y, (r - 1, r + q - 1))
-    return float(part[r - 1]), float(part[r + q - 1])
+    y.partition((r - 1, r + q - 1))  # in place: the caller owns y and no 8-byte-per-trial copy is made
+    return float(y[r - 1]), float(y[r + q - 1])
 
 
 def _shortest_unsorted(y: np.ndarray, p: float) -> tuple[float, float]:
@@ -93,15 +93,16 @@ def _shortest_unsorted(y: np.ndarray, p: float) -> tuple[float, float]:
 
     The low end is one of the M − q smallest values and the high end one of the M − q largest, so
     partitioning at those ranks and sorting the two tails gives exactly the result of a full sort.
+    ``y`` is reordered in place.
     """
     m = y.shape[0]
     q = int(p * m + 0.5)
     if q >= m or 2 * (m - q + 1) >= m:
         return coverage_interval(np.sort(y), p, True)
     k = m - q  # 0-based ranks 0..k-1 hold the low ends, ranks q..m-1 the high ends
-    part = np.partition(y, (k - 1, q))
-    low = np.sort(part[:k])
-    high = np.sort(part[q:])
+    y.partition((k - 1, q))  # in place (the caller owns y)
+    low = np.sort(y[:k])
+    high = np.sort(y[q:])
     widths = high - low
     r = int(np.argmin(widths))
     return float(low[r]), float(high[r])
@@ -198,6 +199,17 @@ def simulate(
     return store[: h * m], True, converged
 
 
+def _mean_sd(y: np.ndarray, block: int) -> tuple[float, float]:
+    """Mean and standard deviation computed block by block (no temporary as large as ``y``)."""
+    m = y.shape[0]
+    mean = float(np.add.reduce(y)) / m  # pairwise summation
+    ss = 0.0
+    for start in range(0, m, block):
+        d = y[start : start + block] - mean
+        ss += float(d @ d)
+    return mean, math.sqrt(ss / (m - 1)) if m > 1 else 0.0
+
+
 def _gum_interval(result: Result, core: GumCore, p: float) -> float:
     """U_p of the GUM for the Monte Carlo p (k from t(ν_eff) when the result used a fixed k)."""
     if result.coverage_probability == p:
@@ -254,8 +266,7 @@ def run_mcm_for(result: Result, core: GumCore, *, rng: np.random.Generator | Non
         max_trials=opts.max_trials,
         block_size=block,
     )
-    mean = float(y.mean())
-    sd = float(y.std(ddof=1)) if y.shape[0] > 1 else 0.0
+    mean, sd = _mean_sd(y, block)
     if opts.shortest_interval:
         lo, hi = _shortest_unsorted(y, p)
     else:
