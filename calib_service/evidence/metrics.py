@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from calib_service.documents import Text
@@ -185,8 +185,17 @@ def _window(year: int, as_of: date) -> tuple[date, date]:
 
 def _calibrations(session: Session, start: date, end: date, zone: ZoneInfo) -> list[tuple[Calibration, date]]:
     done: list[tuple[Calibration, date]] = []
+    when = func.coalesce(
+        Calibration.finished_at, Calibration.measured_at, Calibration.started_at, Calibration.created_at
+    )
+    # coarse window in SQL (a day of margin either side for the zone), exact local dates below
+    low = datetime.combine(start - timedelta(days=1), time(0), tzinfo=UTC)
+    high = datetime.combine(end + timedelta(days=2), time(0), tzinfo=UTC)
     stmt = select(Calibration).where(
-        Calibration.status.in_(("measured", "reviewed", "approved", "issued")), Calibration.revision == 1
+        Calibration.status.in_(("measured", "reviewed", "approved", "issued")),
+        Calibration.revision == 1,
+        when >= low,
+        when < high,
     )
     for cal in session.scalars(stmt.order_by(Calibration.id)):
         moment = cal.finished_at or cal.measured_at or cal.started_at or cal.created_at

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -12,10 +14,12 @@ from calib_service.evidence import (
     add_activity,
     assessment_history,
     build_evidence_report,
+    build_pack,
     compute_metrics,
     record_assessment,
     record_quality,
     set_target,
+    write_pack,
 )
 
 
@@ -71,3 +75,21 @@ def test_evidence_input_is_checked(session: Session) -> None:
     m = compute_metrics(session=session, year=2026, as_of=date(2026, 1, 31))
     assert m.values["trainees"] == 30 and m.values["training_sessions"] == 1
     assert m.values["certificates_issued"] == 0 and m.values["on_time_rate_percent"] == 0.0
+
+
+def test_re_review_pack_uses_the_official_outcome(session: Session, tmp_path: Path) -> None:
+    record_assessment(
+        session=session, year=2026, kind="re_review", passed=True, score=85.5, decided_on=date(2026, 12, 20)
+    )
+    pack = build_pack(session=session, kind="re_review", end_year=2026, as_of=date(2026, 12, 31))
+    assert pack.years == (2022, 2023, 2024, 2025, 2026) and len(pack.reports) == 5
+    assert pack.official and pack.score == 85.5 and pack.passed and pack.rectification_deadline is None
+    assert pack.reports[-1].score_sheet.total < 80  # the self-score is not what the pack reports
+    summary = json.loads(write_pack(pack, tmp_path, formats=("json",)).read_text(encoding="utf-8"))
+    assert summary["official"] is True and sorted(summary["self_scores"]) == [
+        "2022",
+        "2023",
+        "2024",
+        "2025",
+        "2026",
+    ]
