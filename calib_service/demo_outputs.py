@@ -10,6 +10,7 @@ hold a certificate of each kind.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -92,7 +93,7 @@ def _approve_and_issue(
 def write_demo_documents(
     *,
     session_factory: sessionmaker[Session],
-    calibration_ids: list[int],
+    calibration_ids: Sequence[int],
     out_dir: Path,
     as_of: date,
     year: int,

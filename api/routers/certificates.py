@@ -12,16 +12,19 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import CurrentUser, require_permission
+from api.auth import CurrentUser, require_permission, require_role
 from api.deps import SessionDep
 from api.routers.users import Id, Limit, Offset
 from api.schemas import Page
 from calib_service.certificates import (
+    DEFAULT_PROFILE,
     certificate_bytes,
     count_certificates,
+    current_profile,
     get_certificate,
     issue_certificate,
     list_certificates,
+    set_profile,
     verify_certificate_bytes,
 )
 from calib_service.errors import RecordValidationError
@@ -95,6 +98,39 @@ class VerifyPublic(BaseModel):
     issue_date: date
     superseded_by: str | None
     summary: str
+
+
+class CentreProfileUpdate(BaseModel):
+    """Fields of the centre as printed on certificates and reports; omitted fields keep their value."""
+
+    name_zh: str | None = Field(default=None, min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    address_zh: str | None = Field(default=None, max_length=400)
+    address_en: str | None = Field(default=None, max_length=400)
+    email: str | None = Field(default=None, min_length=3, max_length=200)
+    authorisation_number: str | None = Field(default=None, min_length=1, max_length=100)
+    city: str | None = Field(default=None, max_length=100)
+    postcode: str | None = Field(default=None, max_length=20)
+    phone: str | None = Field(default=None, max_length=50)
+    laboratory_code: str | None = Field(default=None, max_length=100)
+    certificate_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9]{2,20}$")
+
+
+class CentreProfilePublic(BaseModel):
+    """The centre profile in force (``stored`` false: the demo default, nothing stored yet)."""
+
+    stored: bool
+    name_zh: str
+    name_en: str
+    address_zh: str
+    address_en: str
+    email: str
+    authorisation_number: str
+    city: str
+    postcode: str
+    phone: str
+    laboratory_code: str
+    certificate_prefix: str
 
 
 def _data_dir(request: Request) -> Path:
@@ -196,3 +232,27 @@ def certificate_verify(body: VerifyRequest, session: SessionDep, user: CurrentUs
         superseded_by=found.superseded_by,
         summary=found.summary(),
     )
+
+
+def _profile_public(session: SessionDep) -> CentreProfilePublic:
+    row = current_profile(session=session)
+    values = DEFAULT_PROFILE if row is None else {k: str(getattr(row, k)) for k in DEFAULT_PROFILE}
+    return CentreProfilePublic(stored=row is not None, **values)
+
+
+@router.get("/centre-profile", response_model=CentreProfilePublic)
+def centre_profile_get(session: SessionDep, user: CurrentUser) -> CentreProfilePublic:
+    """The centre as printed on certificates: name, address, e-mail, 计量授权证书号, number prefix."""
+    return _profile_public(session)
+
+
+@router.put("/centre-profile", response_model=CentreProfilePublic)
+def centre_profile_put(
+    body: CentreProfileUpdate,
+    session: SessionDep,
+    user: Annotated[User, Depends(require_role("manager", "admin"))],
+) -> CentreProfilePublic:
+    """Store a new centre profile (manager or admin); later certificates and reports use it."""
+    set_profile(session=session, **{k: v for k, v in body.model_dump().items() if v is not None})
+    commit(session)
+    return _profile_public(session)

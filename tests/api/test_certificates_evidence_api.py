@@ -51,6 +51,11 @@ def client_and_ids(
 
 def test_issue_download_and_verify_over_http(client_and_ids: tuple[httpx.Client, dict[str, int]]) -> None:
     client, ids = client_and_ids
+    assert client.get("/centre-profile").json()["stored"] is False
+    profile = client.put(
+        "/centre-profile", json={"authorisation_number": "(渝)法计(2026)00777号", "name_en": "CQ CMC"}
+    )
+    assert profile.status_code == 200 and profile.json()["certificate_prefix"] == "CQCM"
     r = client.post(f"/calibrations/{ids['ok']}/certificate", json={"lang": "en"})
     assert r.status_code == 201, r.text
     cert = r.json()
@@ -61,6 +66,7 @@ def test_issue_download_and_verify_over_http(client_and_ids: tuple[httpx.Client,
     assert hashlib.sha256(pdf.content).hexdigest() == cert["files"][0]["sha256"] == pdf.headers["x-sha256"]
     pages = pdf_text(pdf.content)
     assert "检定证书" in pages[0] and number in pages[-1] and "-0.211" in "\n".join(pages)
+    assert "(渝)法计(2026)00777号" in pages[0]  # the stored centre profile
     en = client.get(f"/issued-certificates/{number}/pdf", params={"lang": "en"})
     assert hashlib.sha256(en.content).hexdigest() == cert["pdf_sha256"]
     dcc = client.get(f"/issued-certificates/{number}/dcc")
