@@ -14,7 +14,9 @@ libraries (protocols.md §3–4):
   ``instruments.modbus``). An exception reply is an answer, raised at once as
   :class:`~instruments.protocols.modbus_rtu.ModbusExceptionReply` and never retried. A dead device
   therefore fails after ``timeout × (retries + 1)`` plus the silences.
-* **One lock per port.** The whole transaction, retries included, holds the link's port lock.
+* **One lock per port.** The whole transaction, retries included, holds the link's port lock, and the time
+  of the last bus activity is kept per port, so the silence also holds between different clients
+  (slaves) on one RS-485 bus.
 * **Local echo.** Some RS-485 adapters echo every request; ``local_echo=True`` reads and checks the echo
   before the reply (without it an FC06 echo would even pass as the slave's reply).
 * **Stale input.** The input buffer is flushed before the first request and after any failure (the rest of a
@@ -40,6 +42,10 @@ from instruments.trace import TraceEntry
 __all__ = ["ModbusClient", "ModbusStats", "Transaction"]
 
 log = logging.getLogger("instruments.modbus")
+
+#: Last bus activity per physical port (keyed by the id of the port's lock), shared by every client on the
+#: port so that the t3.5 silence holds between the transactions of different clients on one RS-485 bus.
+_LAST_ACTIVITY: dict[int, float] = {}
 
 
 
@@ -137,7 +143,7 @@ class ModbusClient:
         if self.retries < 0:
             raise ConfigurationError(f"Modbus retries must be >= 0, got {self.retries!r}")
         self.stats = ModbusStats()
-        self._last_activity = 0.0
+        self._port_key = id(link.lock)  # one lock object per physical port, alive as long as the process
         self._dirty = True  # flush stale input before the first request and after any failure
 
     @property
@@ -146,6 +152,15 @@ class ModbusClient:
         return (self.timeout + self.silence) * (self.retries + 1)
 
     # ------------------------------------------------------------------ transport
+    @property
+    def _last_activity(self) -> float:
+        """When the last byte of a Modbus exchange was seen on this port (by any client), monotonic s."""
+        return _LAST_ACTIVITY.get(self._port_key, 0.0)
+
+    @_last_activity.setter
+    def _last_activity(self, t: float) -> None:
+        _LAST_ACTIVITY[self._port_key] = t
+
     def _wait_silence(self) -> None:
         # sleep most of the silence and busy-wait the last ``spin_s``: on a dedicated bench PC that makes the
         # gap exact at 115200 baud; on a shared machine spinning costs more than it saves (default 0)

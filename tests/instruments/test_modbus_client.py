@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -247,3 +248,20 @@ def test_local_echo_option() -> None:
         assert sim.holding[9] == 99
         assert echoing.read_holding_registers(2, 8, 3) == [8, 99, 10]
         link.close()
+
+
+def test_silence_holds_between_different_clients_on_one_port(link: SerialLink) -> None:
+    a = ModbusClient(link, baudrate=1200)  # t3.5 = 32 ms
+    b = ModbusClient(SerialLink(link.settings, trace=link.trace), baudrate=1200)
+    for _ in range(3):
+        a.read_holding_registers(3, 0, 1)
+        b.read_holding_registers(3, 1, 1)
+    entries = link.trace.entries
+    gaps = [
+        (nxt.t - cur.t).total_seconds()
+        for cur, nxt in itertools.pairwise(entries)
+        if cur.direction == "rx" and nxt.direction == "tx"
+    ]
+    assert len(gaps) == 5
+    assert min(gaps) >= 38.5 / 1200
+    b.link.close()
