@@ -98,7 +98,7 @@ def write_demo_documents(
     as_of: date,
     year: int,
     seed_year: bool = True,
-    calibrations_per_month: int = 2,
+    calibrations_per_month: int = 1,
     max_calibrations: int | None = None,
     data_dir: Path | None = None,
 ) -> DemoDocuments:
