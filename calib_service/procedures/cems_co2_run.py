@@ -8,7 +8,7 @@ span drift, waited on the run clock. Limits come from the profile (``HJ75`` defa
 limits are configurable data marked unverified).
 
 Parameters: ``span`` (ppm), ``profile`` (0 = HJ75, 1 = HJ76), ``resolution`` (ppm, 1), and the timing and
-flow parameters of ``jjg635_run``.
+flow parameters of ``jjg635_run`` (T90 series: ``t90_window_s`` 240, ``sample_s`` 5).
 """
 
 from __future__ import annotations
@@ -54,7 +54,12 @@ def run(st: Station) -> None:
 
     seq = analyser_points(st, cems_co2.TEST_POINTS, evaluate, span)
     if not st.done(seq + 1, "response_time"):
-        st.store_check(seq + 1, cems_co2.check_response_time(response_series(st, seq + 1), profile=profile))
+        st.store_check(
+            seq + 1,
+            cems_co2.check_response_time(
+                response_series(st, seq + 1, window_s=240.0, sample_s=5.0), profile=profile
+            ),
+        )
     done = st.ctx.stored_points()
     if (s.state, seq + 2) in done and (s.state, seq + 3) in done:
         return

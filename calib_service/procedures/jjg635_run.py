@@ -13,7 +13,8 @@ from the series after a zero → span switch, and zero and span drift over ``dri
 on its clock; 0 skips the drift test).
 
 Parameters: ``span`` (range of the analyser, ppm), ``resolution`` (ppm, 1), ``settle_s`` (200),
-``readings`` (3), ``repeat`` (6), ``t90_window_s`` (150), ``sample_s`` (1), ``drift_hours`` (24),
+``readings`` (3), ``reading_interval_s`` (10), ``repeat`` (6), ``t90_window_s`` (150), ``sample_s`` (3),
+``drift_hours`` (24),
 ``total_flow`` (SLPM, 1.0), ``mfc_accuracy_percent`` (0.5), ``zero_gas_u`` (ppm, 0.5).
 """
 
@@ -107,7 +108,7 @@ def _readings(st: Station, seq: int, quantity: str, n: int, ref: Dilution, label
         _apply(st, seq, ref, label)
         for _ in range(n - len(have)):
             have.append(_read_analyser(st, seq, quantity))
-            st.ctx.clock.sleep(st.setup.rating("sample_s", 1.0) * 5)
+            st.ctx.clock.sleep(st.setup.rating("reading_interval_s", 10.0))
     return have[-n:]
 
 
@@ -136,10 +137,22 @@ def analyser_points(
     return seq
 
 
-def response_series(st: Station, seq: int) -> list[tuple[float, float]]:
-    """The (t, reading) series after switching from zero gas to the cylinder (reused when complete)."""
+def response_series(
+    st: Station, seq: int, *, window_s: float = 150.0, sample_s: float = 3.0
+) -> list[tuple[float, float]]:
+    """The (t, reading) series after switching from zero gas to the cylinder (reused when complete).
+
+    Args:
+        st: The station.
+        seq: Point number of the check.
+        window_s: Default length of the series (``t90_window_s``), s.
+        sample_s: Default sampling interval (``sample_s``), s.
+
+    Returns:
+        (elapsed s, reading) pairs.
+    """
     s = st.setup
-    window, dt = s.rating("t90_window_s", 150.0), s.rating("sample_s", 1.0)
+    window, dt = s.rating("t90_window_s", window_s), s.rating("sample_s", sample_s)
     n = int(window / dt)
     ts, ys = st.stored(seq, "response_t"), st.stored(seq, "response")
     if len(ts) >= n and len(ys) >= n:
