@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -130,6 +131,7 @@ def add_certificate(
         )
     if correction is not None and not correction_unit:
         raise RecordValidationError(f"certificate {number}: correction {correction} has no unit")
+    _check_results(number, results or [])
     if due_date < calibration_date:
         raise RecordValidationError(
             f"certificate {number}: due date {due_date} is before calibration date {calibration_date}"
@@ -169,6 +171,25 @@ def add_certificate(
     session.add(cert)
     session.flush()
     return cert
+
+
+def _check_results(number: str, results: list[dict[str, Any]]) -> None:
+    """Each result row is a mapping whose numbers are finite, with U ≥ 0 and k > 0."""
+    for i, row in enumerate(results, start=1):
+        if not isinstance(row, dict):
+            raise RecordValidationError(f"certificate {number}: result row {i} is not a mapping: {row!r}")
+        for key in ("value", "correction", "expanded_uncertainty", "coverage_factor"):
+            v = row.get(key)
+            if v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise RecordValidationError(
+                    f"certificate {number}: result row {i} {key} = {v!r} is not a number"
+                )
+        if row.get("expanded_uncertainty") is not None and row["expanded_uncertainty"] < 0:
+            raise RecordValidationError(f"certificate {number}: result row {i} has U < 0")
+        if row.get("coverage_factor") is not None and row["coverage_factor"] <= 0:
+            raise RecordValidationError(f"certificate {number}: result row {i} has k ≤ 0")
 
 
 def certificate_on(*, session: Session, equipment: Equipment, day: date) -> StandardCertificate:

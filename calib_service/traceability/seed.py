@@ -2,8 +2,10 @@
 
 国家电能计量基准 (中国计量科学研究院, NIM; national primary) → 重庆市计量质量检测研究院's 0.01 级 standard
 meter (secondary) → the centre's 0.05 级 three-phase reference standard meter (working, with its
-assessment certificate and CMC). The laboratories and the level structure are real; **every certificate
-number, serial number, date and value below is invented demo data** (marked ``DEMO`` in the numbers).
+assessment certificate and CMC). For CO₂ analysers, :func:`seed_demo_co2_chain` adds a chain ending at a
+certified reference material (氮中二氧化碳气体标准物质) with its producer. The laboratories and the level
+structure are real; **every certificate number, CRM number, serial number, date and value below is invented
+demo data** (marked ``DEMO``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from calib_service.services.equipment import register_equipment
 from calib_service.services.standards import add_certificate, register_standard
 
-__all__ = ["NIM", "PROVINCIAL", "seed_demo_chain"]
+__all__ = ["NIM", "PROVINCIAL", "seed_demo_chain", "seed_demo_co2_chain"]
 
 NIM = "中国计量科学研究院 (NIM)"
 PROVINCIAL = "重庆市计量质量检测研究院"
@@ -167,3 +169,76 @@ def seed_demo_chain(*, session: Session, as_of: date) -> dict[str, Any]:
         "reference_meter": reference_meter,
         "certificates": [cert_provincial, cert_centre],
     }
+
+
+def seed_demo_co2_chain(*, session: Session, as_of: date) -> dict[str, Any]:
+    """A CO₂ chain ending at a certified reference material, valid on ``as_of`` (idempotent).
+
+    CRM 氮中二氧化碳气体标准物质 (producer NIM, level ``reference_material``) → the centre's cylinder of it
+    (kind ``reference_material``) used as the standard for CO₂ analysers; the centre's CO₂ analyser
+    calibration device (working standard, CMC 1 µmol/mol) holds the cylinder.
+
+    Returns:
+        ``crm`` and ``centre`` (MeasurementStandard), ``cylinder`` (Equipment), ``certificate``.
+    """
+    crm = register_standard(
+        session=session,
+        name="氮中二氧化碳气体标准物质 (400 µmol/mol)",
+        holder=NIM,
+        level="reference_material",
+        quantity="amount fraction of CO2 in N2",
+        external=True,
+        crm_number="GBW DEMO-CO2-0400",
+    )
+    cylinder = register_equipment(
+        session=session,
+        kind="reference_material",
+        family="co2",
+        description="CO2/N2 标准气体钢瓶 400 µmol/mol",
+        manufacturer="DEMO 气体公司",
+        serial="DEMO-CYL-0400",
+        range_low=0.0,
+        range_high=2000.0,
+        range_unit="ppm",
+    )
+    if cylinder not in crm.equipment:
+        crm.equipment.append(cylinder)
+    centre = register_standard(
+        session=session,
+        name="二氧化碳气体分析仪校准装置",
+        holder=CENTRE,
+        level="working",
+        quantity="amount fraction of CO2",
+        equipment=[cylinder],
+        assessment_certificate_no="DEMO-[2025]渝量标企证字第0009号",
+        assessment_valid_until=_years(as_of, 2),
+        cmc_uncertainty=1.0,
+        cmc_unit="ppm",
+        cmc_k=2.0,
+    )
+    day = as_of - timedelta(days=120)
+    certificate = add_certificate(
+        session=session,
+        equipment=cylinder,
+        number="DEMO-GBW-CO2-0400-0117",
+        issuing_lab=NIM,
+        calibration_date=day,
+        due_date=_years(day, 1) - timedelta(days=1),
+        expanded_uncertainty=0.8,
+        uncertainty_unit="ppm",
+        coverage_factor=2.0,
+        quantity="amount fraction of CO2 in N2",
+        route="有证标准物质 (CRM)",
+        results=[
+            {
+                "point": "CO2 in N2",
+                "value": 400.3,
+                "unit": "ppm",
+                "expanded_uncertainty": 0.8,
+                "uncertainty_unit": "ppm",
+                "coverage_factor": 2.0,
+            },
+        ],
+    )
+    session.flush()
+    return {"crm": crm, "centre": centre, "cylinder": cylinder, "certificate": certificate}

@@ -20,7 +20,7 @@ from calib_service.traceability import (
     record_check,
     trace_calibration,
 )
-from calib_service.traceability.seed import NIM, PROVINCIAL, seed_demo_chain
+from calib_service.traceability.seed import NIM, PROVINCIAL, seed_demo_chain, seed_demo_co2_chain
 from tests.calib_service.traceability.builders import build_chain, calibrate, utc
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -129,3 +129,26 @@ def test_seed_demo_chain_is_complete_and_usable(session: Session) -> None:
     assert [t.holder for t in trace.tops()] == [NIM]
     assert [lk.certificate.issuing_lab for lk in trace.links if lk.certificate] == [PROVINCIAL, NIM]
     assert_traceable(session=session, calibration_id=cal.id)
+
+
+def test_seed_demo_co2_chain_ends_at_a_crm(session: Session) -> None:
+    as_of = date(2026, 12, 1)
+    seeded = seed_demo_co2_chain(session=session, as_of=as_of)
+    assert seed_demo_co2_chain(session=session, as_of=as_of)["cylinder"].id == seeded["cylinder"].id
+    cylinder = seeded["cylinder"]
+    assert assert_usable(session=session, equipment=cylinder, day=as_of).number.startswith("DEMO-")
+    assert cmc_floor(session=session, equipment_id=cylinder.id, day=as_of) == (1.0, "ppm")
+    chain = build_chain(session)
+    cal = calibrate(
+        session,
+        chain,
+        at=utc(2026, 12, 1),
+        standard=cylinder,
+        certificate=None,
+        customer=chain.customer_b,
+        u_percent=0.5,
+        parameters={"co2": [400.0, "ppm"]},
+    )
+    trace = trace_calibration(session=session, calibration_id=cal.id)
+    assert trace.ok, trace.findings
+    assert [(t.crm_number, t.holder) for t in trace.tops()] == [("GBW DEMO-CO2-0400", NIM)]
