@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -133,6 +134,9 @@ class CentreProfilePublic(BaseModel):
     certificate_prefix: str
 
 
+Number = Annotated[str, PathParam(min_length=1, max_length=80)]
+
+
 def _data_dir(request: Request) -> Path:
     return Path(getattr(request.app.state, "data_dir", "./calib-data"))
 
@@ -182,14 +186,14 @@ def certificates_list(
 
 
 @router.get("/issued-certificates/{number}", response_model=IssuedCertificatePublic)
-def certificate_get(number: str, session: SessionDep, user: CurrentUser) -> IssuedCertificatePublic:
+def certificate_get(number: Number, session: SessionDep, user: CurrentUser) -> IssuedCertificatePublic:
     """One issued certificate by number."""
     return IssuedCertificatePublic.model_validate(get_certificate(session=session, number=number))
 
 
 @router.get("/issued-certificates/{number}/pdf", response_class=Response)
 def certificate_pdf(
-    number: str,
+    number: Number,
     request: Request,
     session: SessionDep,
     user: CurrentUser,
@@ -204,7 +208,7 @@ def certificate_pdf(
 
 
 @router.get("/issued-certificates/{number}/dcc", response_class=Response)
-def certificate_dcc(number: str, request: Request, session: SessionDep, user: CurrentUser) -> Response:
+def certificate_dcc(number: Number, request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """The certificate's Digital Calibration Certificate (PTB DCC 3.1.2 XML)."""
     f, content = certificate_bytes(session=session, number=number, role="dcc", data_dir=_data_dir(request))
     headers = {"Content-Disposition": f'attachment; filename="{f.filename}"', "X-SHA256": f.sha256}

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,6 +44,7 @@ router = APIRouter(prefix="/evidence", tags=["evidence"])
 Manager = Annotated[User, Depends(require_role("manager"))]
 Year = Annotated[int, Query(ge=2000, le=2100)]
 YearPath = Annotated[int, Field(ge=2000, le=2100)]
+YearParam = Annotated[int, PathParam(ge=2000, le=2100)]
 AsOf = Annotated[date | None, Query(description="report date (default: 31 December of the year)")]
 
 _MEDIA = {
@@ -217,13 +219,13 @@ def quality_create(body: QualityCreate, session: SessionDep, user: Manager) -> Q
 
 
 @router.get("/plans/{year}", response_model=PlanPublic)
-def plan_get(year: int, session: SessionDep, user: CurrentUser) -> PlanPublic:
+def plan_get(year: YearParam, session: SessionDep, user: CurrentUser) -> PlanPublic:
     """The targets of a year's plan."""
     return PlanPublic(year=year, targets=list_targets(session=session, year=year))
 
 
 @router.put("/plans/{year}", response_model=PlanPublic)
-def plan_put(year: int, body: PlanUpdate, session: SessionDep, user: Manager) -> PlanPublic:
+def plan_put(year: YearParam, body: PlanUpdate, session: SessionDep, user: Manager) -> PlanPublic:
     """Set targets of a year's plan (keys: the metric keys of ``GET /evidence/metrics``)."""
     known = {m.key for m in METRICS}
     unknown = sorted(set(body.targets) - known)
@@ -250,7 +252,9 @@ def assessment_create(body: AssessmentCreate, session: SessionDep, user: Manager
 
 
 @router.get("/metrics/{year}")
-def metrics_get(year: int, session: SessionDep, user: CurrentUser, as_of: AsOf = None) -> dict[str, Any]:
+def metrics_get(
+    year: YearParam, session: SessionDep, user: CurrentUser, as_of: AsOf = None
+) -> dict[str, Any]:
     """The year's metrics computed from the records at ``as_of``, with the plan's targets."""
     when = _as_of(year, as_of)
     m = compute_metrics(session=session, year=year, as_of=when)
@@ -278,7 +282,7 @@ def metrics_get(year: int, session: SessionDep, user: CurrentUser, as_of: AsOf =
 
 @router.get("/reports/{year}.{fmt}", response_class=Response)
 def report_get(
-    year: int,
+    year: YearParam,
     fmt: Literal["pdf", "xlsx", "html", "json"],
     session: SessionDep,
     user: CurrentUser,
