@@ -11,6 +11,7 @@ import pytest
 
 from instruments import registry
 from instruments.clock import ManualClock
+from instruments.link import SerialLink
 from instruments.sim.pty import PtySimServer
 
 NAMES = ["modbus", "cjt188", "mbus", "mtsics-balance", "scpi-dmm", "mfc", "co2-analyser"]
@@ -25,8 +26,6 @@ def test_sim_entry_serves_driver_entry(name: str) -> None:
     device = sim_entry.factory(ctx)
     with PtySimServer(device) as server:
         settings = drv_entry.line.settings(server.path)
-        from instruments.link import SerialLink
-
         link = SerialLink(settings)
         opts = {opt.dest: opt.default for opt in drv_entry.options}
         opts["address"] = None
@@ -44,8 +43,6 @@ def test_sim_entry_serves_driver_entry(name: str) -> None:
 def test_modbus_register_option_reads_raw_registers() -> None:
     ctx = registry.SimContext(clock=ManualClock(), rng=random.Random(0), options={})
     with PtySimServer(registry.simulator("modbus").factory(ctx)) as server:
-        from instruments.link import SerialLink
-
         entry = registry.driver("modbus")
         link = SerialLink(entry.line.settings(server.path))
         readings = entry.read(link, {"address": "1", "register": 5, "count": 3, "input": "no"})
