@@ -401,3 +401,28 @@ def test_certificate_of_other_equipment_is_refused(session: Session) -> None:
     assert "certificate_mismatch" in [
         f.code for f in trace_calibration(session=session, calibration_id=cal.id).errors
     ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "fragment"),
+    [
+        (["220 V"], "is not a mapping"),
+        ([{"point": "p", "correction": "0.1"}], "correction = '0.1' is not a number"),
+        ([{"point": "p", "expanded_uncertainty": -0.1}], "U < 0"),
+        ([{"point": "p", "coverage_factor": 0}], "k ≤ 0"),
+    ],
+)
+def test_certificate_results_are_checked(session: Session, rows: list[object], fragment: str) -> None:
+    chain = build_chain(session)
+    with pytest.raises(RecordValidationError, match=fragment):
+        add_certificate(
+            session=session,
+            equipment=chain.e3,
+            number="TEST-BAD",
+            issuing_lab="x",
+            calibration_date=date(2026, 1, 1),
+            due_date=date(2026, 12, 31),
+            expanded_uncertainty=0.1,
+            uncertainty_unit="%",
+            results=rows,  # type: ignore[arg-type]
+        )
