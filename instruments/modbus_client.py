@@ -162,8 +162,8 @@ class ModbusClient:
         _LAST_ACTIVITY[self._port_key] = t
 
     def _wait_silence(self) -> None:
-        # sleep most of the silence and busy-wait the last ``spin_s``: on a dedicated bench PC that makes the
-        # gap exact at 115200 baud; on a shared machine spinning costs more than it saves (default 0)
+        # sleep most of the silence and busy-wait the last ``spin_s`` (exact gap, no late wake-up); on a
+        # shared machine spinning cost more than it saved in the benchmark, hence the default 0
         target = self._last_activity + self.silence
         wait = target - time.monotonic()
         if wait <= 0:
