@@ -8,7 +8,14 @@ for each standard at the start of a run and :func:`cmc_floor` for the floor of t
 from __future__ import annotations
 
 from calib_service.traceability.centre import CentreEdge, CentreGraph, CentreNode, centre_graph
-from calib_service.traceability.chain import Finding, Link, Trace, assert_traceable, trace_calibration
+from calib_service.traceability.chain import (
+    Finding,
+    Link,
+    Trace,
+    assert_chain_ok,
+    assert_traceable,
+    trace_calibration,
+)
 from calib_service.traceability.checks import (
     MAX_BASELINE,
     MIN_BASELINE,
@@ -56,6 +63,7 @@ __all__ = [
     "StandardRef",
     "Trace",
     "add_action",
+    "assert_chain_ok",
     "assert_traceable",
     "assert_usable",
     "blocking_check",

@@ -42,7 +42,7 @@ from calib_service.traceability.checks import blocking_check
 from calib_service.traceability.model_views import CertificateRef, StandardRef, is_top
 from calib_service.traceability.usability import DEFAULT_TZ, measurement_day
 
-__all__ = ["Finding", "Link", "Trace", "assert_traceable", "trace_calibration"]
+__all__ = ["Finding", "Link", "Trace", "assert_chain_ok", "assert_traceable", "trace_calibration"]
 
 _REL_TOL = 1e-6
 
@@ -569,3 +569,12 @@ def assert_traceable(*, session: Session, calibration_id: int) -> None:
     raise ConflictError(
         f"calibration {trace.number} of {trace.day} is not traceable: {errors[0].message}{more}"
     )
+
+
+def assert_chain_ok(*, session: Session, calibration: Calibration) -> None:
+    """:func:`assert_traceable` for a loaded calibration.
+
+    Raises:
+        ConflictError: as :func:`assert_traceable`.
+    """
+    assert_traceable(session=session, calibration_id=calibration.id)

@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 from calib_service.errors import ConflictError, RecordValidationError
 from calib_service.services.equipment import register_equipment
 from calib_service.services.standards import add_certificate, register_standard
-from calib_service.traceability import assert_traceable, assert_usable, cmc_floor, trace_calibration
+from calib_service.traceability import (
+    assert_chain_ok,
+    assert_traceable,
+    assert_usable,
+    cmc_floor,
+    trace_calibration,
+)
 from tests.calib_service.traceability.builders import CENTRE, build_chain, calibrate, renew_c2, utc
 
 
@@ -189,6 +195,8 @@ def test_free_text_upstream_is_a_broken_link(session: Session) -> None:
         ConflictError, match=r"serial T-PA1.*names no upstream standard \(only '该公司的标准'\)"
     ):
         assert_traceable(session=session, calibration_id=cal.id)
+    with pytest.raises(ConflictError, match="serial T-PA1"):
+        assert_chain_ok(session=session, calibration=cal)
 
 
 def test_upstream_standard_without_certificate_is_broken(session: Session) -> None:
