@@ -87,9 +87,7 @@ class StandardCertificate(Base):
     issued_on: Mapped[date | None] = mapped_column(Date, default=None)
     #: Values or corrections at the calibrated points: ``[{"point", "value", "correction", "unit",
     #: "expanded_uncertainty", "uncertainty_unit", "coverage_factor"}]``.
-    results: Mapped[list[dict[str, Any]]] = mapped_column(
-        JSON, default=list, server_default=text("'[]'")
-    )
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     #: How the link is recognised, e.g. "法定计量检定机构 (授权)", "CNAS/ILAC MRA", "CIPM MRA".
     route: Mapped[str] = mapped_column(String(100), default="", server_default="")
     #: Original file name of the scanned certificate stored under ``file_sha256``.
