@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from uncertainty.result import McmResult, Result
 from uncertainty.rounding import round_result
 
@@ -66,8 +68,20 @@ def _mcm_lines(m: McmResult, unit: str) -> list[str]:
     return lines
 
 
+def _format_batch(result: Result) -> str:
+    unit = f" {result.unit}" if result.unit else ""
+    lines = [f"{len(result.value)} budgets of {result.measurand} = {result.model} (values in{unit or ' 1'})"]
+    lines.append("point  value  U  k  ν_eff")
+    for i, (v, big_u, k, nu) in enumerate(
+        zip(result.value, result.expanded_uncertainty, result.coverage_factor, result.dof_eff, strict=True)
+    ):
+        v_txt, u_txt = round_result(float(v), float(big_u)) if big_u > 0 else (repr(float(v)), "0")
+        lines.append(f"{i + 1}  {v_txt}  {u_txt}  {float(k):.3g}  {_dof(nu)}")
+    return "\n".join(lines)
+
+
 def format_budget(result: Result) -> str:
-    """Render a result as a budget table followed by the result statement (one budget, not batch).
+    """Render a result as a budget table followed by the result statement (a batch as one line per point).
 
     Args:
         result: From :func:`uncertainty.evaluate`.
@@ -84,6 +98,8 @@ def format_budget(result: Result) -> str:
         >>> print(format_budget(r).splitlines()[-2])
         y = 3.00 m,  U = 0.10 m  (k = 2, ν_eff = ∞)
     """
+    if isinstance(result.value, np.ndarray):
+        return _format_batch(result)
     head = ("input", "value", "unit", "distribution", "u(x_i)", "ν_i", "c_i", "u_i(y)", "share %")
     rows = [head]
     for b in result.budget:

@@ -162,3 +162,18 @@ def test_multi_output_h2_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert d["correlation"][1][2] == pytest.approx(0.993, abs=0.002)
     code, out, _ = run(capsys, str(ROOT / "examples" / "h2_impedance.yaml"))
     assert code == 0 and "Correlation of the outputs" in out and "-0.588" in out
+
+
+def test_batch_values_in_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "batch.yaml"
+    f.write_text(
+        "measurand: {name: P, unit: W}\nmodel: V*I\ninputs:\n"
+        "  - {name: V, value: [1.0, 2.0, 3.0], unit: V, standard_uncertainty: 0.01}\n"
+        "  - {name: I, value: 2.0, unit: A, standard_uncertainty: 0.001}\n"
+    )
+    code, out, _ = run(capsys, str(f), "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["value"] == pytest.approx([2.0, 4.0, 6.0])
+    code, out, _ = run(capsys, str(f))
+    assert code == 0 and "3 budgets of P" in out and out.count("\n") == 5
