@@ -82,7 +82,7 @@ def run(st: Station) -> None:
         asked = False
         for i in range(1, n + 1):
             names = [f"standard.{i}", f"dut.{i}"]
-            pair = st.group(seq, names)
+            pair = st.group(seq, dict.fromkeys(names, unit))
             if pair is None:
                 if not asked:
                     st.act(

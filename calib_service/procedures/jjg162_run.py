@@ -39,7 +39,7 @@ def _air_density(st: Station) -> float:
 
 def _one_run(st: Station, seq: int, r: int, flow: float, volume_l: float) -> jjg162.GravimetricRun:
     names = [f"meter_start.{r}", f"meter_end.{r}", f"balance_net.{r}", f"water_temperature.{r}"]
-    kept = st.group(seq, names)
+    kept = st.group(seq, dict(zip(names, ("L", "L", "kg", "degC"), strict=True)))
     if kept is not None:
         st.say(f"[{seq}] run {r}: readings already stored, reused")
     else:

@@ -37,7 +37,7 @@ def _one_run(
         f"supply_temperature.{r}",
         f"return_temperature.{r}",
     ]
-    kept = st.group(seq, names)
+    kept = st.group(seq, dict(zip(names, ("kWh", "kWh", "L", "degC", "degC"), strict=True)))
     if kept is not None:
         st.say(f"[{seq}] run {r}: readings already stored, reused")
     else:

@@ -36,7 +36,7 @@ _TYPED = (
 
 def _one_run(st: Station, seq: int, r: int, flow: float, volume_l: float) -> jjg577.GasRun:
     names = [f"meter_start.{r}", f"meter_end.{r}", *(f"{q}.{r}" for q, _, _, _ in _TYPED)]
-    kept = st.group(seq, names)
+    kept = st.group(seq, dict(zip(names, ("L", "L", *(u for _, u, _, _ in _TYPED)), strict=True)))
     if kept is not None:
         st.say(f"[{seq}] run {r}: readings already stored, reused")
     else:

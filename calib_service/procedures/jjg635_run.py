@@ -61,7 +61,7 @@ def _dilution_for(st: Station, seq: int, target: float) -> Dilution:
         )
     total = s.rating("total_flow", 1.0)
     q_g = total * target / c
-    stored = st.group(seq, ["gas_flow", "diluent_flow"])
+    stored = st.group(seq, {"gas_flow": "L/min", "diluent_flow": "L/min"})
     if stored is None:
         st.instruments["mfc"].set_flow(q_g)
         st.instruments["mfc_diluent"].set_flow(total - q_g)
@@ -103,7 +103,7 @@ def _read_analyser(st: Station, seq: int, quantity: str) -> float:
 
 
 def _readings(st: Station, seq: int, quantity: str, n: int, ref: Dilution, label: str) -> list[float]:
-    have = st.stored(seq, quantity)
+    have = st.stored(seq, quantity, "ppm")
     if len(have) < n:
         _apply(st, seq, ref, label)
         for _ in range(n - len(have)):
@@ -154,7 +154,7 @@ def response_series(
     s = st.setup
     window, dt = s.rating("t90_window_s", window_s), s.rating("sample_s", sample_s)
     n = int(window / dt)
-    ts, ys = st.stored(seq, "response_t"), st.stored(seq, "response")
+    ts, ys = st.stored(seq, "response_t", "s"), st.stored(seq, "response", "ppm")
     if len(ts) >= n and len(ys) >= n:
         return list(zip(ts[-n:], ys[-n:], strict=True))
     _apply(st, seq, _dilution_for(st, seq, 0.0), "T90: zero gas")
@@ -190,12 +190,12 @@ def drift(st: Station, seq: int, span: float) -> tuple[dict[str, float], float] 
     if hours <= 0:
         return None
     names = ["zero_start", "span_start", "zero_end", "span_end"]
-    kept = st.group(seq, names)
+    kept = st.group(seq, dict.fromkeys(names, "ppm"))
     if kept is None:
         zero = _dilution_for(st, seq, 0.0)
         cyl = s.standard("cylinder")
         full = Dilution(cyl.certified_value("ppm"), cyl.u_in("ppm", of=cyl.certified_value("ppm")), cyl.k)
-        start = st.group(seq, names[:2])
+        start = st.group(seq, dict.fromkeys(names[:2], "ppm"))
         if start is None:
             _apply(st, seq, zero, "drift: zero at start")
             z0 = _read_analyser(st, seq, "zero_start")

@@ -272,15 +272,16 @@ class Station:
         )
         return value
 
-    def stored(self, seq: int, quantity: str) -> list[float]:
-        """Values of ``quantity`` already stored at point ``seq`` (in their stored unit)."""
-        return [r.value for r in self.ctx.readings(point_seq=seq, state=self.setup.state, quantity=quantity)]
+    def stored(self, seq: int, quantity: str, unit: str | None = None) -> list[float]:
+        """Values of ``quantity`` already stored at point ``seq``, converted to ``unit`` when given."""
+        rows = self.ctx.readings(point_seq=seq, state=self.setup.state, quantity=quantity)
+        return [r.value if unit is None else convert(r.value, r.unit, unit) for r in rows]
 
-    def group(self, seq: int, quantities: Sequence[str]) -> dict[str, float] | None:
-        """The last stored value of each of ``quantities`` at ``seq``, or None unless all are stored."""
+    def group(self, seq: int, quantities: Mapping[str, str]) -> dict[str, float] | None:
+        """The last stored value of each quantity (name → unit) at ``seq``, or None unless all are stored."""
         out: dict[str, float] = {}
-        for q in quantities:
-            values = self.stored(seq, q)
+        for q, unit in quantities.items():
+            values = self.stored(seq, q, unit)
             if not values:
                 return None
             out[q] = values[-1]
