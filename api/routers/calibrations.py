@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.deps import SessionDep
 from api.schemas import (
@@ -22,6 +22,7 @@ from calib_service.services.calibrations import count_calibrations, get_calibrat
 
 router = APIRouter(prefix="/calibrations", tags=["calibrations"])
 
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Status = Literal["draft", "running", "measured", "reviewed", "approved", "issued"]
 
 
@@ -45,7 +46,7 @@ def _summary(cal: Calibration) -> dict[str, Any]:
 def calibration_list(
     session: SessionDep,
     status: Status | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[CalibrationPublic]:
     """Calibrations in creation order."""
@@ -59,7 +60,7 @@ def calibration_list(
 
 
 @router.get("/{calibration_id}", response_model=CalibrationDetail)
-def calibration_get(calibration_id: int, session: SessionDep) -> CalibrationDetail:
+def calibration_get(calibration_id: Id, session: SessionDep) -> CalibrationDetail:
     """One calibration with its points (each with its uncertainty budget), raw readings and conditions."""
     cal = get_calibration(session=session, calibration_id=calibration_id)
     return CalibrationDetail(
@@ -73,7 +74,10 @@ def calibration_get(calibration_id: int, session: SessionDep) -> CalibrationDeta
 
 @router.get("/{calibration_id}/points/{seq}/budget")
 def point_budget(
-    calibration_id: int, seq: int, session: SessionDep, state: Literal["as_found", "as_left"] = "as_found"
+    calibration_id: Id,
+    seq: Annotated[int, Path(ge=0, le=2_147_483_647)],
+    session: SessionDep,
+    state: Literal["as_found", "as_left"] = "as_found",
 ) -> dict[str, Any]:
     """The stored uncertainty budget archive of one point."""
     cal = get_calibration(session=session, calibration_id=calibration_id)

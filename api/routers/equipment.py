@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.deps import SessionDep
 from api.schemas import EquipmentPublic, Page
@@ -19,7 +19,7 @@ Kind = Literal["dut", "standard", "reference_material"]
 def equipment_list(
     session: SessionDep,
     kind: Kind | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[EquipmentPublic]:
     """Devices under test, standard equipment and reference materials."""
@@ -33,6 +33,8 @@ def equipment_list(
 
 
 @router.get("/{equipment_id}", response_model=EquipmentPublic)
-def equipment_get(equipment_id: int, session: SessionDep) -> EquipmentPublic:
+def equipment_get(
+    equipment_id: Annotated[int, Path(ge=1, le=2_147_483_647)], session: SessionDep
+) -> EquipmentPublic:
     """One item of equipment."""
     return EquipmentPublic.model_validate(get_equipment(session=session, equipment_id=equipment_id))

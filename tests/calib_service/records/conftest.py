@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session
 
 from calib_service.db import ensure_schema, make_engine
@@ -101,8 +101,10 @@ class Staff:
 
 
 def make_staff(session: Session) -> Staff:
+    # an admin may already exist (the API tests' all-roles tester); otherwise bootstrap one
+    existing = session.scalars(select(User).where(User.roles.contains("admin"))).first()
     admin = create_user(
-        session=session, actor=None, username="admin", roles="admin", password="correct horse 1"
+        session=session, actor=existing, username="admin", roles="admin", password="correct horse 1"
     )
     audit.set_actor(session, "admin")
     mk = lambda name, roles: create_user(session=session, actor=admin, username=name, roles=roles)  # noqa: E731
