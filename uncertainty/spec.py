@@ -102,7 +102,27 @@ def parse_options(raw: Any) -> Options:
         2.0
     """
     if raw is None:
-        return Options()
+        return _DEFAULT_OPTIONS
+    if type(raw) is dict:
+        try:
+            key = tuple([(k, type(v), v) for k, v in raw.items()])  # the type: True and 1 differ here
+            cached = _OPTIONS_CACHE.get(key)
+        except TypeError:  # unhashable values: parse (and fail) below
+            key, cached = None, None
+        if cached is not None:
+            return cached
+        parsed = _parse_options(raw)
+        if key is not None and len(_OPTIONS_CACHE) < 4096:
+            _OPTIONS_CACHE[key] = parsed
+        return parsed
+    return _parse_options(raw)
+
+
+_DEFAULT_OPTIONS = Options()
+_OPTIONS_CACHE: dict[tuple[tuple[str, type, Any], ...], Options] = {}
+
+
+def _parse_options(raw: Any) -> Options:
     if not isinstance(raw, Mapping):
         raise InvalidInputError(f"options: must be a mapping, got {raw!r}")
     unknown = set(raw) - _OPTION_KEYS
@@ -227,12 +247,12 @@ def parse_spec(spec: Mapping[str, Any], *, model_key: str = "model") -> ParsedSp
         >>> [q.name for q in p.inputs], p.options.coverage_factor
         (['a', 'b'], 2.0)
     """
-    if not isinstance(spec, Mapping):
+    if type(spec) is not dict and not isinstance(spec, Mapping):
         raise InvalidInputError(
             f"budget: must be a mapping with measurand, model, inputs; got {type(spec).__name__}"
         )
-    unknown = set(spec) - _TOP_KEYS
-    if unknown:
+    if not _TOP_KEYS.issuperset(spec):
+        unknown = set(spec) - _TOP_KEYS
         raise InvalidInputError(
             f"budget: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
             f"use {', '.join(sorted(_TOP_KEYS))}"
@@ -245,12 +265,13 @@ def parse_spec(spec: Mapping[str, Any], *, model_key: str = "model") -> ParsedSp
     raw_inputs = spec.get("inputs")
     if not isinstance(raw_inputs, list | tuple) or not raw_inputs:
         raise InvalidInputError("budget: inputs must be a non-empty list of input quantities")
-    inputs = tuple(parse_input(r, position=i) for i, r in enumerate(raw_inputs))
-    seen: set[str] = set()
-    for q in inputs:
-        if q.name in seen:
-            raise InvalidInputError(f"input {q.name!r}: defined twice; give each input a unique name")
-        seen.add(q.name)
+    inputs = tuple([parse_input(r, position=i) for i, r in enumerate(raw_inputs)])
+    if len({q.name for q in inputs}) != len(inputs):
+        seen: set[str] = set()
+        for q in inputs:
+            if q.name in seen:
+                raise InvalidInputError(f"input {q.name!r}: defined twice; give each input a unique name")
+            seen.add(q.name)
     name, unit = _measurand(spec.get("measurand"))
     corr, pairs = _correlations(spec.get("correlations"), inputs)
     return ParsedSpec(

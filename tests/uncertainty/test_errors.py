@@ -201,3 +201,10 @@ def test_not_a_mapping() -> None:
         uncertainty.evaluate([1, 2])  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="inputs must be a non-empty list"):
         uncertainty.evaluate({"model": "a", "inputs": []})
+
+
+def test_options_cache_keeps_validation() -> None:
+    ok = spec(options={"second_order": True})
+    assert uncertainty.evaluate(ok).second_order
+    with pytest.raises(InvalidInputError, match="true or false"):
+        uncertainty.evaluate(spec(options={"second_order": 1}))
