@@ -8,7 +8,6 @@ before both instruments have answered, so a wrong port or a silent meter leaves 
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -21,9 +20,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from calib_service.decision import RULE_TEXT, combine_decisions
 from calib_service.demo_data import seed_reference_data
+from calib_service.errors import RecordValidationError
 from calib_service.models import Calibration
 from calib_service.procedures import jjg596
-from calib_service.procedures.jjg596_run import MeterRating, StandardInfo, run_basic_error, run_register_reading
+from calib_service.procedures.jjg596_run import (
+    MeterRating,
+    StandardInfo,
+    run_basic_error,
+    run_register_reading,
+)
 from calib_service.reporting import summary_of, write_report
 from calib_service.runner import ProgressFn, RunContext
 from calib_service.services.calibrations import (
@@ -33,7 +38,7 @@ from calib_service.services.calibrations import (
     use_standard,
 )
 from calib_service.services.equipment import register_equipment
-from calib_service.services.standards import certificate_on
+from calib_service.traceability import assert_usable, cmc_floor
 from instruments.clock import Clock, ScaledClock
 from instruments.drivers.dlt645 import DLT645_LINE, DLT645Meter
 from instruments.drivers.meter_bench import METER_BENCH_LINE, MeterBench
@@ -79,7 +84,9 @@ class DemoOptions:
 
 
 @contextmanager
-def _instruments(options: DemoOptions, clock: Clock, progress: ProgressFn) -> Iterator[tuple[MeterBench, DLT645Meter]]:
+def _instruments(
+    options: DemoOptions, clock: Clock, progress: ProgressFn
+) -> Iterator[tuple[MeterBench, DLT645Meter]]:
     with ExitStack() as stack:
         rng = random.Random(options.seed)
         dut_port, bench_port = options.dut_port, options.bench_port
@@ -129,7 +136,12 @@ def run_demo(
         progress(f"meter under test answers at address {address}")
         with session_factory() as session:
             refs = seed_reference_data(session=session, as_of=today)
-            cert = certificate_on(session=session, equipment=refs.standard_meter, day=today)
+            cert = assert_usable(session=session, equipment=refs.standard_meter, day=today)
+            floor = cmc_floor(session=session, equipment_id=refs.standard_meter.id, day=today)
+            if floor is not None and floor[1] not in ("percent", "%"):
+                raise RecordValidationError(
+                    f"CMC of the reference standard meter is in {floor[1]}, expected %"
+                )
             dut = register_equipment(
                 session=session,
                 kind="dut",
@@ -159,24 +171,47 @@ def run_demo(
                 accuracy_class=options.accuracy_class,
                 decision_rule=options.decision_rule,
             )
-            use_standard(session=session, calibration=cal, equipment=refs.standard_meter, certificate=cert,
-                         role="reference standard meter")
+            use_standard(
+                session=session,
+                calibration=cal,
+                equipment=refs.standard_meter,
+                certificate=cert,
+                role="reference standard meter",
+            )
             for quantity, value, unit in (
                 ("ambient_temperature", options.temperature_c, "degC"),
                 ("relative_humidity", options.humidity_rh, "percent"),
             ):
-                record_environment(session=session, calibration=cal, quantity=quantity, value=value, unit=unit,
-                                   taken_at=wall(), source=f"manual ({refs.technician.username})")
+                record_environment(
+                    session=session,
+                    calibration=cal,
+                    quantity=quantity,
+                    value=value,
+                    unit=unit,
+                    taken_at=wall(),
+                    source=f"manual ({refs.technician.username})",
+                )
             session.commit()
             cal_id, number = cal.id, cal.number
-            standard = StandardInfo(cert.expanded_uncertainty, cert.coverage_factor, refs.standard.cmc_uncertainty)
-        progress(f"calibration {number} started (JJG 596-2012, class {options.accuracy_class}, "
-                 f"decision rule {options.decision_rule})")
-        ctx = RunContext(session_factory=session_factory, calibration_id=cal_id, clock=clock, progress=progress,
-                         wall=wall)
+            standard = StandardInfo(
+                cert.expanded_uncertainty, cert.coverage_factor, None if floor is None else floor[0]
+            )
+        progress(
+            f"calibration {number} started (JJG 596-2012, class {options.accuracy_class}, "
+            f"decision rule {options.decision_rule})"
+        )
+        ctx = RunContext(
+            session_factory=session_factory, calibration_id=cal_id, clock=clock, progress=progress, wall=wall
+        )
         run_register_reading(ctx, meter, state="as_found", when="before")
-        run_basic_error(ctx, bench=bench, rating=rating, standard=standard, decision_rule=options.decision_rule,
-                        repeats=options.repeats)
+        run_basic_error(
+            ctx,
+            bench=bench,
+            rating=rating,
+            standard=standard,
+            decision_rule=options.decision_rule,
+            repeats=options.repeats,
+        )
         run_register_reading(ctx, meter, state="as_found", when="after")
     with session_factory() as session:
         stored = session.get(Calibration, cal_id)

@@ -69,7 +69,8 @@ def summary_of(cal: Calibration, *, rule_text: tuple[str, str]) -> dict[str, Any
         "finished_at": None if cal.finished_at is None else cal.finished_at.isoformat(),
         "started_at_local": local_time(cal.started_at),
         "environment": [
-            {"quantity": e.quantity, "value": e.value, "unit": e.unit, "source": e.source} for e in cal.environment
+            {"quantity": e.quantity, "value": e.value, "unit": e.unit, "source": e.source}
+            for e in cal.environment
         ],
         "standards": [
             {"equipment_id": s.equipment_id, "certificate_id": s.certificate_id, "role": s.role}
@@ -129,8 +130,8 @@ def write_report(summary: dict[str, Any], out_dir: Path) -> None:
         "",
         f"*{summary['procedure']} {summary['procedure_title']['en']}*",
         "",
-        f"- 被检表 Meter under test: {summary['dut']['description']}, 编号 serial {summary['dut']['serial']}, "
-        f"准确度等级 class {summary['dut']['accuracy_class']}",
+        f"- 被检表 Meter under test: {summary['dut']['description']}, "
+        f"编号 serial {summary['dut']['serial']}, 准确度等级 class {summary['dut']['accuracy_class']}",
         f"- 开始时间 Started: {summary['started_at_local']}",
         f"- 环境条件 Conditions: {env}",
         f"- 原始读数 Raw readings stored: {summary['readings']}",
