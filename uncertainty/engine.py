@@ -149,10 +149,41 @@ def gum_core(parsed: ParsedSpec) -> GumCore:
     f_in = model.in_factor if x.ndim == 1 else model.in_factor[:, None]
     o_in = model.in_offset if x.ndim == 1 else model.in_offset[:, None]
     y_int, g_int = sensitivities(model.func, f_in * x + o_in, f_in * u, text=model.text)
+    if model.positional is None and x.ndim == 1:
+        _check_complex_step(model, x, u, g_int)
     y = (y_int - model.out_offset) / model.out_factor
     c = g_int * f_in / model.out_factor
     uc, cu = propagate(c, u, parsed.correlation)
     return GumCore(parsed, model, x, u, y, c, uc, cu, dof, _groups(parsed.correlation))
+
+
+def _check_complex_step(model: CompiledModel, x: np.ndarray, u: np.ndarray, grad: np.ndarray) -> None:
+    """A Python-callable model must survive the complex step; compare with central differences.
+
+    ``np.abs`` or ``float()`` inside the callable silently drop the derivative: such a callable is refused,
+    naming the input, rather than giving a wrong sensitivity.
+    """
+    scale = np.maximum(np.abs(x), np.abs(u))
+    h = 1e-6 * np.where(scale > 0, scale, 1.0)
+    with np.errstate(all="ignore"):
+        fd = []
+        for j in range(x.shape[0]):
+            xp, xm = x.copy(), x.copy()
+            xp[j] += h[j]
+            xm[j] -= h[j]
+            fd.append(
+                (float(np.real(model.func(list(xp)))) - float(np.real(model.func(list(xm))))) / (2 * h[j])
+            )
+    diff = np.abs(np.array(fd) - grad) * u
+    tol = 1e-5 * max(float(np.max(np.abs(grad) * u)), float(np.max(np.abs(np.array(fd)) * u)), 1e-300)
+    bad = np.nonzero(diff > tol)[0]
+    if bad.size:
+        name = model.names[int(bad[0])]
+        raise InvalidInputError(
+            f"model {model.text!r}: its derivative with respect to input {name!r} is lost under the complex "
+            "step (abs, np.abs, float() or a comparison inside the callable?); use uncertainty.cabs for abs, "
+            "or write the model as an expression string"
+        )
 
 
 def _second_order(core: GumCore) -> Any:

@@ -188,3 +188,13 @@ def test_percent_with_explicit_factor_is_refused() -> None:
     spec["measurand"] = {"name": "gamma"}
     r = uncertainty.evaluate(spec)
     assert r.value == pytest.approx(1.0) and r.unit == ""
+
+
+def test_callable_with_numpy_abs_is_refused() -> None:
+    def model(**kw: Any) -> Any:
+        return np.abs(kw["V"]) * kw["I"]
+
+    spec = product_spec(-10.0)
+    spec["model"] = model
+    with pytest.raises(InvalidInputError, match=r"'V'.*cabs"):
+        uncertainty.evaluate(spec)
