@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from calib_service.errors import ConflictError
 from calib_service.models.base import Base, UTCDateTime, utcnow
 
 __all__ = ["CERTIFICATE_KINDS", "CentreProfile", "IssuedCertificate", "IssuedCertificateFile"]
@@ -94,3 +95,16 @@ class IssuedCertificateFile(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+def _refuse_change(mapper: Any, connection: Any, target: Any) -> None:
+    raise ConflictError(
+        f"{type(target).__name__} {getattr(target, 'number', None) or getattr(target, 'filename', '')} is an "
+        "issued record and is never changed or deleted; revise the calibration and issue a new certificate "
+        "(ISO/IEC 17025 7.8.8)"
+    )
+
+
+for _cls in (IssuedCertificate, IssuedCertificateFile):
+    event.listen(_cls, "before_update", _refuse_change)
+    event.listen(_cls, "before_delete", _refuse_change)

@@ -210,4 +210,7 @@ def test_revision_reissue_replaces_the_earlier_certificate(session: Session, tmp
     assert xp(xml, "//dcc:previousReport/dcc:value/text()") == [first.pdf_sha256]
     old = verify_certificate_file(session=session, path=tmp_path / f"{first.number}.zh.pdf")
     assert old.superseded_by == second.number
+    first.pdf_sha256 = "0" * 64  # an issued record is never edited
+    with pytest.raises(ConflictError, match="never changed"):
+        session.flush()
     assert DAY.year == 2026
