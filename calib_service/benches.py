@@ -288,8 +288,7 @@ def open_instruments(bench: Bench, *, roles: tuple[str, ...], clock: Clock) -> I
                 link.open()
             except InstrumentError as exc:
                 raise LinkDown(
-                    f"bench {bench.name!r}: role {role!r} ({spec.driver}) on port {spec.port}: {exc}; "
-                    "check the cable and the port in the bench file"
+                    f"bench {bench.name!r}: role {role!r} ({spec.driver}) on port {spec.port}: {exc}"
                 ) from None
             stack.callback(link.close)
             opened[role] = _build(spec, link, clock)

@@ -202,10 +202,10 @@ def _run(args: argparse.Namespace) -> int:
         resume=args.resume,
         state="as_left" if args.as_left else "as_found",
     )
-    engine = open_database(args)
-    try:
-        with open_instruments(bench, roles=tuple(bench.instruments), clock=clock) as instruments:
-            progress(f"bench {bench.name!r}: {', '.join(sorted(instruments))} ready")
+    with open_instruments(bench, roles=tuple(bench.instruments), clock=clock) as instruments:
+        progress(f"bench {bench.name!r}: {', '.join(sorted(instruments))} ready")
+        engine = open_database(args)
+        try:
             outcome = run_calibration(
                 session_factory=make_session_factory(engine),
                 request=request,
@@ -217,8 +217,8 @@ def _run(args: argparse.Namespace) -> int:
                 ask=console.ask,
                 operator=console.operator,
             )
-    finally:
-        engine.dispose()
+        finally:
+            engine.dispose()
     doc = outcome.to_dict()
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))

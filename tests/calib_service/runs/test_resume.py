@@ -70,7 +70,7 @@ def test_crash_mid_point_then_resume(engine: Engine) -> None:
             )
 
         with open_instruments(sb.bench, roles=tuple(sb.bench.instruments), clock=clock) as instruments:
-            common = {
+            common: dict[str, Any] = {
                 "session_factory": factory,
                 "instruments": instruments,
                 "clock": clock,
