@@ -214,14 +214,15 @@ def _norm(text: str) -> str:
 
 
 def lookup(name: str) -> ProcedureEntry:
-    """The procedure called ``name`` (its code, e.g. ``"JJG 162-2019"``, or alias, e.g. ``jjg162``).
+    """The procedure called ``name``: its code (``"JJG 162-2019"``), alias (``jjg162``) or family (``water``).
 
     Raises:
         RecordValidationError: no such procedure (the message lists them).
     """
     wanted = _norm(name)
     for e in _ENTRIES:
-        if wanted in (_norm(e.alias), _norm(e.code), _norm(e.code.split("-")[0])):
+        names = (e.alias, e.code, e.code.split("-")[0], str(e.module.FAMILY))
+        if wanted in {_norm(n) for n in names}:
             return e
     known = ", ".join(f"{e.alias} ({e.code})" for e in _ENTRIES)
     raise RecordValidationError(f"unknown procedure {name!r}; known procedures: {known}")
