@@ -11,7 +11,17 @@ from sqlalchemy import Engine
 from api.auth import PROBLEM_RESPONSES, current_user
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routers import calibrations, certificates, equipment, evidence, health, jobs, records, users
+from api.routers import (
+    calibrations,
+    certificates,
+    equipment,
+    evidence,
+    health,
+    jobs,
+    records,
+    traceability,
+    users,
+)
 from calib_service.db import make_session_factory
 from calib_service.settings import Settings
 
@@ -38,6 +48,7 @@ def create_app(engine: Engine) -> FastAPI:
     signed_in = [Depends(current_user)]
     app.include_router(equipment.router, dependencies=signed_in, responses=PROBLEM_RESPONSES)
     app.include_router(calibrations.router, dependencies=signed_in, responses=PROBLEM_RESPONSES)
+    app.include_router(traceability.router, dependencies=signed_in, responses=PROBLEM_RESPONSES)
     app.include_router(users.router, dependencies=signed_in, responses=PROBLEM_RESPONSES)
     app.include_router(jobs.router, dependencies=signed_in, responses=PROBLEM_RESPONSES)
     app.include_router(records.router, dependencies=signed_in, responses=PROBLEM_RESPONSES)
