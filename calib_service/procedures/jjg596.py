@@ -12,7 +12,8 @@ Uncertainty model of the error at one load point (documented in ``docs/procedure
 γ̄ is the mean of the n error readings of the bench's error calculator (Type A, ν = n − 1); δ_std the
 reference standard meter's error, zero with the expanded uncertainty of its certificate valid on the day
 (Type B, normal); δ_res the quantisation of the standard's pulse count m, rectangular with half-width
-100/m %. The reported U is never below the CMC of the centre's measurement standard.
+100/m %. The reported U is U95, as for every procedure (``common.finish_point``): k = 2 when ν_eff ≥ 30,
+else the Student-t factor for 95 %; it is never below the CMC of the centre's measurement standard.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ _SRC_ROUNDING = (
 )
 
 #: ν_eff from which U (k = 2) is taken as U95 (JJF 1094: "when ν_eff is large").
-LARGE_DOF = 30.0
+LARGE_DOF = _common.LARGE_DOF
 
 #: Classes this table covers; S classes are transformer-operated (currents relative to In),
 #: classes 1 and 2 direct-connected (currents relative to Ib).
@@ -204,7 +205,9 @@ def pulses_for(
 
 
 def u95_for_decision(expanded: float, k: float, dof_eff: float | None) -> float:
-    """U95 for JJF 1094: U at k = 2 when ν_eff is large (≥ 30 or infinite), else t₀.₉₇₅(ν_eff)·u_c.
+    """U95 for JJF 1094 from a U stated at another k: U at k = 2 when ν_eff is large, else t₀.₉₇₅(ν_eff)·u_c.
+
+    ``evaluate_point`` reports U95 directly; this converts a U stated at k (e.g. from an older record).
 
     >>> round(u95_for_decision(0.2, 2.0, 4.0), 4)
     0.2776
