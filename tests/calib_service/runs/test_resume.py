@@ -125,3 +125,53 @@ def test_crash_mid_point_then_resume(engine: Engine) -> None:
         assert resumed.label == straight["point"]
         assert abs(resumed.error - straight["error"]) <= resumed.expanded_uncertainty / 10
         assert abs(resumed.error - CASE.error_percent) <= resumed.expanded_uncertainty
+
+
+def test_as_found_then_adjusted_as_left(engine: Engine) -> None:
+    case = FAMILIES["comparison"]
+    factory = make_session_factory(engine)
+    with factory() as s:
+        seed_family_references(session=s, as_of=TODAY)
+        s.commit()
+    clock = ManualClock()
+    with (
+        simulated_bench(case, clock=clock) as sb,
+        open_instruments(sb.bench, roles=tuple(sb.bench.instruments), clock=clock) as instruments,
+    ):
+        common: dict[str, Any] = {
+            "session_factory": factory,
+            "instruments": instruments,
+            "clock": clock,
+            "today": TODAY,
+            "wall": _wall,
+            "progress": lambda m: None,
+            "ask": sb.ask,
+            "operator": sb.operator,
+        }
+        base: dict[str, Any] = {
+            "procedure": case.procedure,
+            "bench": sb.bench,
+            "dut_serial": case.dut_serial,
+            "technician": TECHNICIAN,
+            "points": case.points,
+            "environment": case.environment,
+        }
+        found = run_calibration(request=RunRequest(**base), **common)
+        sb.sims["dut"].error_percent = 0.0  # the technician adjusts the instrument
+        left = run_calibration(
+            request=RunRequest(**base, resume=found.calibration_id, state="as_left"), **common
+        )
+    assert left.calibration_id == found.calibration_id and left.status == "measured"
+    states = [(p["state"], p["point"]) for p in left.points]
+    assert states == [
+        ("as_found", "1 V"),
+        ("as_found", "5 V"),
+        ("as_found", "10 V"),
+        ("as_left", "1 V"),
+        ("as_left", "5 V"),
+        ("as_left", "10 V"),
+    ]
+    for p in left.points:
+        nominal = float(p["point"].split()[0])
+        injected = nominal * case.error_percent / 100.0 if p["state"] == "as_found" else 0.0
+        assert abs(p["error"] - injected) <= p["expanded_uncertainty"], p
