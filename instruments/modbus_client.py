@@ -5,8 +5,9 @@
 libraries (protocols.md §3–4):
 
 * **Silence.** Before every request (including a retry) the client waits until t3.5 has passed since the
-  last byte on the line: 3.5 characters of 11 bits at the configured baud, as minimalmodbus does, or the
-  spec's fixed 1.75 ms above 19200 baud with ``spec_silence=True``.
+  last byte on the line: 3.5 characters of 11 bits at the configured baud, or with ``spec_silence=True``
+  the spec's fixed 1.75 ms above 19200 baud. The latter is what minimalmodbus 2.1 does
+  (max(3.5 characters, 1.75 ms)); the benchmark compares the two libraries with that equal rule.
 * **Framing by length.** The reply length follows from the request; an exception reply is recognised
   from its second byte, so it completes after 5 bytes instead of the full timeout.
 * **Bounded failure.** Each attempt waits at most ``timeout``; a bad CRC, wrong slave/function/length or a

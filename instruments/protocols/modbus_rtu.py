@@ -135,8 +135,8 @@ def silence_seconds(baud: int, *, spec_fixed: bool = False) -> float:
 
     Args:
         baud: configured line speed in bit/s.
-        spec_fixed: apply the specification's fixed 1.75 ms above 19200 baud (otherwise 3.5 character
-            times of 11 bits at every baud, as minimalmodbus does).
+        spec_fixed: apply the specification's fixed 1.75 ms above 19200 baud, as minimalmodbus 2.1 does
+            (otherwise 3.5 character times of 11 bits at every baud).
 
     Returns:
         The silence in seconds.
