@@ -224,3 +224,45 @@ def run_demo(
         summary = summary_of(full, rule_text=RULE_TEXT[full.decision_rule])
     write_report(summary, options.out_dir)
     return summary
+
+
+def run_full_demo(
+    *,
+    session_factory: sessionmaker[Session],
+    options: DemoOptions,
+    today: date,
+    progress: ProgressFn,
+    wall: Callable[[], datetime],
+    clock: Clock | None = None,
+    data_dir: Path | None = None,
+) -> dict[str, Any]:
+    """The electricity verification, then certificates and the year's evidence report.
+
+    Returns the electricity summary with ``documents`` (certificates and report files) added; the
+    combined summary is written to ``summary.json`` again.
+    """
+    from calib_service.demo_outputs import write_demo_documents
+
+    summary = run_demo(
+        session_factory=session_factory,
+        options=options,
+        today=today,
+        progress=progress,
+        wall=wall,
+        clock=clock,
+    )
+    issuable = [summary["calibration_id"]] if summary["decision"] in ("pass", "fail") else []
+    progress("reviewing, approving and issuing certificates; writing the annual evidence report")
+    year = today.year if today.month > 6 else today.year - 1
+    docs = write_demo_documents(
+        session_factory=session_factory,
+        calibration_ids=issuable,
+        out_dir=options.out_dir,
+        as_of=today,
+        year=year,
+        max_calibrations=5,
+        data_dir=data_dir,
+    )
+    summary["documents"] = docs.to_dict()
+    write_report(summary, options.out_dir)
+    return summary

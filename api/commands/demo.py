@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from api.commands._common import open_database
     from calib_service.db import make_session_factory
-    from calib_service.demo import DemoOptions, run_demo
+    from calib_service.demo import DemoOptions, run_full_demo
     from calib_service.models import utcnow
     from calib_service.reporting import results_table
 
@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
         dut_port=args.dut_port,
         bench_port=args.bench_port,
     )
-    summary = run_demo(
+    summary = run_full_demo(
         session_factory=make_session_factory(engine),
         options=options,
         today=date.today(),
@@ -76,7 +76,10 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{summary['number']}  {summary['procedure']}  meter {summary['dut']['serial']}  "
           f"class {summary['dut']['accuracy_class']}  rule {summary['decision_rule']}")
     print(results_table(summary))
-    print(f"result: {summary['decision']}  ({summary['readings']} raw readings stored; "
-          f"outputs in {args.out}/summary.json, report.md)")
+    print(f"result: {summary['decision']}  ({summary['readings']} raw readings stored)")
+    docs = summary["documents"]
+    for number, cert in sorted(docs["certificates"].items()):
+        print(f"certificate {number} ({cert['kind']}): {len(cert.get('files', []))} files")
+    print(f"annual evidence report: {len(docs['evidence'])} files; outputs in {args.out}/")
     engine.dispose()
     return 0

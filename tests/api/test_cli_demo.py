@@ -39,8 +39,16 @@ def test_demo_command_as_installed(tmp_path: Path) -> None:
     assert "settling" in proc.stderr  # progress is shown while it works
     summary = json.loads((tmp_path / "calib-demo-out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["decision"] == "pass"
-    assert (tmp_path / "calib-demo-out" / "report.md").is_file()
-    assert _calibration_rows(env["CALIB_DATABASE_URL"]) == 1
+    out = tmp_path / "calib-demo-out"
+    assert (out / "report.md").is_file()
+    kinds = {c["kind"] for c in summary["documents"]["certificates"].values()}
+    assert kinds == {"verification", "verification_notice", "calibration"}  # one of each kind
+    for cert in summary["documents"]["certificates"].values():
+        assert all((tmp_path / f).is_file() for f in cert["files"])  # paths relative to the demo's folder
+    suffixes = {Path(p).suffix for p in summary["documents"]["evidence"].values()}
+    assert suffixes == {".pdf", ".xlsx", ".html", ".json"}
+    seeded = summary["documents"]["seeded_calibrations"]
+    assert _calibration_rows(env["CALIB_DATABASE_URL"]) == 1 + len(seeded)
 
 
 def test_help_lists_verbs(capsys: pytest.CaptureFixture[str]) -> None:
