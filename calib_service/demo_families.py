@@ -8,7 +8,8 @@ simulated bench itself, which knows the true flows and volumes. The devices' err
 =============  ====================  ================  =========================================
 family         procedure             injected error    expected outcome (JJF 1094)
 =============  ====================  ================  =========================================
-water          JJG 162-2019, cl. 2   +1.2 % register   pass
+water          JJG 162-2019, cl. 2   +1.2 % register   pass (gravimetric, MT-SICS balance)
+water-sm       JJG 162-2019, cl. 2   −0.8 % register   pass (standard meter, Modbus reference flowmeter)
 gas            JJG 577-2012, cl. 1.5 +2.0 % register   fail (qt and qmax limits are ±1.5 %)
 heat           JJG 225-2024, cl. 2   −1.1 % energy     pass
 co2            JJG 635-2011, cl. 2   +1.9 % gain       undetermined at span, guard band w = U
@@ -52,6 +53,7 @@ from instruments.clock import Clock, ManualClock
 from instruments.sim.cjt188 import WATER_KWH_PER_M3K, Cjt188MeterSim
 from instruments.sim.co2_analyser import Co2AnalyserSim
 from instruments.sim.mfc import MfcSim
+from instruments.sim.modbus import ModbusSlaveSim
 from instruments.sim.mtsics_balance import BalanceSim
 from instruments.sim.pty import PtySimServer
 from instruments.sim.scpi_dmm import DmmSim
@@ -136,6 +138,17 @@ _STANDARDS: dict[str, _Std] = {
         "percent",
         "cems",
         {"certified_value": [170000.0, "ppm"]},
+    ),
+    "ref_flowmeter": _Std(
+        "DEMO-REF-FM-25",
+        "reference electromagnetic flowmeter DN25 (Modbus)",
+        "standard",
+        0.2,
+        "percent",
+        0.2,
+        "percent",
+        "water",
+        {"resolution": [0.001, "L"]},
     ),
     "dmm_ref": _Std(
         "DEMO-DMM-8508", "reference DMM, DC voltage", "standard", 0.0002, "V", 0.0002, "V", "electrical"
@@ -280,6 +293,20 @@ FAMILIES: dict[str, FamilyCase] = {
             "water_temperature": 18.4,
         },
     ),
+    "water-sm": FamilyCase(
+        "water-sm",
+        "jjg162",
+        "DEMO-WM-0002",
+        "2",
+        -0.8,
+        {"q3": 2.5, "ratio": 100.0},
+        {
+            "ambient_temperature": 21.0,
+            "relative_humidity": 55.0,
+            "atmospheric_pressure": 100.8,
+            "water_temperature": 18.4,
+        },
+    ),
     "gas": FamilyCase(
         "gas",
         "jjg577",
@@ -335,7 +362,13 @@ def _serve(stack: ExitStack, sim: Any, name: str) -> str:
 
 
 def _flow_bench(stack: ExitStack, clock: ManualClock, case: FamilyCase, seed: int) -> SimulatedBench:
-    kind = {"water": ("water", 0x10), "gas": ("gas", 0x30), "heat": ("heat", 0x20)}[case.family]
+    kinds = {
+        "water": ("water", 0x10),
+        "water-sm": ("water", 0x10),
+        "gas": ("gas", 0x30),
+        "heat": ("heat", 0x20),
+    }
+    kind = kinds[case.family]
     meter = Cjt188MeterSim(
         METER_ADDR,
         meter_type=kind[1],
@@ -358,7 +391,20 @@ def _flow_bench(stack: ExitStack, clock: ManualClock, case: FamilyCase, seed: in
     standards: dict[str, str] = {}
     balance: BalanceSim | None = None
     t_water = case.environment.get("water_temperature", 20.0)
-    if case.family == "water":
+    reference: ModbusSlaveSim | None = None
+    if case.family == "water-sm":
+        reference = ModbusSlaveSim(
+            1, clock=clock, temperature=t_water, rng=random.Random(seed), noise_percent=0.01
+        )
+        sims["reference"] = reference
+        instruments["reference"] = {
+            "driver": "modbus",
+            "port": _serve(stack, reference, "modbus"),
+            "address": 1,
+        }
+        instruments["thermometer"] = {"driver": "manual"}
+        standards["reference"] = _STANDARDS["ref_flowmeter"].serial
+    elif case.family == "water":
         balance = BalanceSim(
             capacity=3_000_000.0,
             resolution=20.0,
@@ -406,8 +452,12 @@ def _flow_bench(stack: ExitStack, clock: ManualClock, case: FamilyCase, seed: in
         elif action == "flow":
             v0 = meter.true_volume
             meter.apply_flow(float(p["flow"]))
+            if reference is not None:
+                reference.apply_flow(float(p["flow"]))
             clock.advance(float(p["seconds"]))
             meter.apply_flow(0.0)
+            if reference is not None:
+                reference.apply_flow(0.0)
             truth["volume_l"] = (meter.true_volume - v0) * 1000.0
             if balance is not None:
                 rho_w = water.water_density(t_water)
@@ -556,7 +606,7 @@ def simulated_bench(case: FamilyCase, *, clock: ManualClock, seed: int = 2026) -
         The simulated bench.
     """
     with ExitStack() as stack:
-        if case.family in ("water", "gas", "heat"):
+        if case.family in ("water", "water-sm", "gas", "heat"):
             yield _flow_bench(stack, clock, case, seed)
         elif case.family in ("co2", "cems"):
             yield _gas_bench(stack, clock, case, seed)

@@ -1,4 +1,4 @@
-"""Running JJG 162-2019 on a water-meter bench: gravimetric method, standing start and stop.
+"""Running JJG 162-2019 on a water-meter bench: gravimetric or standard-meter method, standing start/stop.
 
 Roles: ``dut`` (CJ/T 188 register, or typed in), ``balance`` (MT-SICS, or typed in), ``thermometer``
 (water temperature, typed in unless a serial thermometer is on the bench), ``climate`` (the environment
@@ -11,6 +11,11 @@ into the tank at the test flow and closes the valve, the register is read again,
 and the water temperature read. Every reading is committed at once; after a crash a run whose readings
 are all stored is reused and an incomplete run is repeated.
 
+With a ``reference`` role instead of a balance the standard-meter method is used: the reference
+meter's totaliser (generic Modbus driver, register map ``volume`` in m³ and ``temperature`` in °C, or
+typed in from its display) is read before and after each run; standard ``reference`` (its certificate U
+in %, the CMC of the standard).
+
 Parameters (device ratings and bench data, ``--param NAME=VALUE``): ``q3`` (m³/h), ``ratio`` (R),
 ``test_volume_l`` (default 2500), ``runs`` (2), ``resolution_l`` (register scale interval, 10),
 ``pooled_sd_percent`` (the bench's repeatability of one run, 0.05), ``air_density_u`` (0.002 kg/m³).
@@ -20,12 +25,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from calib_service.errors import RecordValidationError
 from calib_service.procedures import jjg162, water
 from calib_service.procedures.run_support import Station
 
 __all__ = ["REQUIRED_ROLES", "run"]
 
-REQUIRED_ROLES: tuple[str, ...] = ("dut", "balance")
+REQUIRED_ROLES: tuple[str, ...] = ("dut",)
 
 
 def _air_density(st: Station) -> float:
@@ -91,12 +97,150 @@ def _one_run(st: Station, seq: int, r: int, flow: float, volume_l: float) -> jjg
     return jjg162.GravimetricRun(kept[names[0]], kept[names[1]], kept[names[2]], kept[names[3]])
 
 
+def _reference_run(st: Station, seq: int, r: int, flow: float, volume_l: float) -> jjg162.StandardMeterRun:
+    names = [
+        f"reference_start.{r}",
+        f"meter_start.{r}",
+        f"reference_end.{r}",
+        f"meter_end.{r}",
+        f"reference_temperature.{r}",
+        f"water_temperature.{r}",
+    ]
+    kept = st.group(seq, dict(zip(names, ("L", "L", "L", "L", "degC", "degC"), strict=True)))
+    if kept is not None:
+        st.say(f"[{seq}] run {r}: readings already stored, reused")
+    else:
+        volume = lambda d: d.read("volume")  # noqa: E731  (Modbus register map: totaliser, m³)
+        values = [
+            st.take(
+                role="reference",
+                quantity=names[0],
+                unit="L",
+                seq=seq,
+                read=volume,
+                prompt="reference meter totaliser at start, L",
+            ),
+            st.take(
+                role="dut",
+                quantity=names[1],
+                unit="L",
+                seq=seq,
+                read=lambda d: d.read_volume(),
+                prompt="meter register at start, L",
+            ),
+        ]
+        st.act(
+            "flow",
+            f"[{seq}] run {r}: open the valve at {flow:.4g} m³/h, pass {volume_l:g} L, close the valve",
+            point=seq,
+            run=r,
+            flow=flow,
+            volume_l=volume_l,
+            seconds=volume_l / 1000.0 / flow * 3600.0,
+        )
+        values.append(
+            st.take(
+                role="reference",
+                quantity=names[2],
+                unit="L",
+                seq=seq,
+                read=volume,
+                prompt="reference meter totaliser at end, L",
+            )
+        )
+        values.append(
+            st.take(
+                role="dut",
+                quantity=names[3],
+                unit="L",
+                seq=seq,
+                read=lambda d: d.read_volume(),
+                prompt="meter register at end, L",
+            )
+        )
+        values.append(
+            st.take(
+                role="reference",
+                quantity=names[4],
+                unit="degC",
+                seq=seq,
+                read=lambda d: d.read("temperature"),
+                prompt="water temperature at the reference, °C",
+            )
+        )
+        values.append(
+            st.take(
+                role="thermometer",
+                quantity=names[5],
+                unit="degC",
+                seq=seq,
+                read=None,
+                prompt="water temperature at the meter, °C",
+            )
+        )
+        kept = dict(zip(names, values, strict=True))
+    return jjg162.StandardMeterRun(
+        kept[names[2]] - kept[names[0]], kept[names[1]], kept[names[3]], kept[names[4]], kept[names[5]]
+    )
+
+
 def run(st: Station) -> None:
-    """Measure and store every test flow of the meter.
+    """Measure and store every test flow of the meter (gravimetric with a balance, else standard meter).
 
     Args:
         st: The station.
+
+    Raises:
+        RecordValidationError: the bench has neither a balance nor a reference meter.
     """
+    if "balance" in st.instruments:
+        _gravimetric(st)
+    elif "reference" in st.instruments:
+        _standard_meter(st)
+    else:
+        raise RecordValidationError(
+            f"{jjg162.CODE}: the bench needs a balance (gravimetric method) or a reference meter "
+            "(standard-meter method)"
+        )
+
+
+def _standard_meter(st: Station) -> None:
+    s = st.setup
+    cls = s.accuracy_class or "2"
+    q3, ratio = s.rating("q3"), s.rating("ratio")
+    volume_l = s.rating("test_volume_l", 2500.0)
+    runs = int(s.rating("runs", 2))
+    reference = s.standard("reference")
+    therm = s.standards.get("thermometer")
+    points = jjg162.flow_points(q3, ratio)
+    q1, q2 = points[0].nominal, points[1].nominal
+    for seq, fp in enumerate(points, start=1):
+        if st.done(seq, fp.label):
+            continue
+        flow = (fp.low + fp.high) / 2.0
+        taken = [_reference_run(st, seq, r, flow, volume_l) for r in range(1, runs + 1)]
+        result = jjg162.evaluate_standard_meter(
+            point=fp.label,
+            flow=flow,
+            q1=q1,
+            q2=q2,
+            runs=taken,
+            accuracy_class=cls,
+            dut_resolution_l=s.rating("resolution_l", 10.0),
+            reference_u_percent=reference.u_in("%", of=volume_l),
+            reference_k=reference.k,
+            reference_resolution_l=reference.spec_value("resolution", "L", 0.001),
+            thermometer_u_c=0.2 if therm is None else therm.u_in("K"),
+            thermometer_k=2.0 if therm is None else therm.k,
+            pooled_sd_percent=s.rating("pooled_sd_percent", 0.05),
+            cmc_percent=reference.cmc_in("%"),
+            decision_rule=s.decision_rule,
+            flow_range=(fp.low, fp.high),
+        )
+        st.store(seq, result, method="standard meter", flow_m3_h=flow, runs=runs, test_volume_l=volume_l)
+
+
+def _gravimetric(st: Station) -> None:
     s = st.setup
     cls = s.accuracy_class or "2"
     q3, ratio = s.rating("q3"), s.rating("ratio")
@@ -139,4 +283,6 @@ def run(st: Station) -> None:
             extra["note"] = (
                 "water thermometer U taken as 0.2 °C (k = 2): no thermometer standard on the bench"
             )
-        st.store(seq, result, flow_m3_h=flow, runs=runs, test_volume_l=volume_l, **extra)
+        st.store(
+            seq, result, method="gravimetric", flow_m3_h=flow, runs=runs, test_volume_l=volume_l, **extra
+        )

@@ -74,7 +74,7 @@ def _relative_family(engine: Engine, family: str, expected_decision: str) -> int
     return cid
 
 
-def test_flow_meters_water_gas_heat(engine: Engine) -> None:
+def test_flow_meters_water_gas_heat_standard_meter(engine: Engine) -> None:
     # one database for the three flow-meter families (each its own calibration): fewer migrations
     _relative_family(engine, "water", "pass")
     cid = _relative_family(engine, "gas", "fail")
@@ -97,6 +97,19 @@ def test_flow_meters_water_gas_heat(engine: Engine) -> None:
     # +2.0 % against ±3 % at qmin and ±1.5 % at qt and qmax (JJG 577, class 1.5)
     assert decisions == {"qmin": "pass", "qt": "fail", "qmax": "fail"}
     _relative_family(engine, "heat", "pass")
+    # standard-meter method: the reference flowmeter's totaliser through the generic Modbus driver
+    cid = _relative_family(engine, "water-sm", "pass")
+    with factory() as s:
+        ref = s.scalars(
+            select(RawReading).where(
+                RawReading.calibration_id == cid, RawReading.quantity.like("reference_%")
+            )
+        ).all()
+        assert len(ref) == 3 * 2 * 3 and all(r.source == "serial" and r.frames for r in ref)
+        methods = list(
+            s.scalars(select(CalibrationPoint.parameters).where(CalibrationPoint.calibration_id == cid))
+        )
+    assert {m["method"] for m in methods} == {"standard meter"}
 
 
 def _flow(readings: list[RawReading], seq: int, quantity: str) -> float:
