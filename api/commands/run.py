@@ -129,14 +129,18 @@ class _Console:
         for key in (quantity, quantity.split(".")[0]):
             if key in self.entries:
                 return self.entries[key]
+        interactive = sys.stdin.isatty()
         while True:
-            print(f"{prompt} [{quantity}, {unit}]: ", end="", file=sys.stderr, flush=True)
+            if interactive:
+                print(f"{prompt} [{quantity}, {unit}]: ", end="", file=sys.stderr, flush=True)
             line = sys.stdin.readline()
             if not line:
                 raise RecordValidationError(
                     f"{quantity} must be typed in ({unit}) but there is no input; run interactively or "
-                    f"give --entry {quantity}=VALUE"
+                    f"give --entry {quantity}=VALUE (a started calibration stays open for --resume)"
                 )
+            if not interactive:
+                print(f"{prompt} [{quantity}, {unit}]: {line.strip()}", file=sys.stderr, flush=True)
             try:
                 return float(line.strip())
             except ValueError:

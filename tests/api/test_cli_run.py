@@ -8,6 +8,7 @@ twice.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -312,3 +313,56 @@ def test_kill_mid_run_and_resume(engine: Engine, tmp_path: Path, capsys: pytest.
         assert {n for (_, q), n in per_point.items() if q == "meter_error"} == {3}
         assert sorted({seq for seq, _ in per_point}) == list(range(1, 8))
         assert _points(engine, cid) == 7
+
+
+def test_typed_in_standard_with_entries(
+    engine: Engine, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(engine)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal: nothing can be typed
+    url = engine.url.render_as_string(hide_password=False)
+    dut = DmmSim(clock=ManualClock(), error_percent=0.1)
+    dut.apply("VOLT:DC", 10.0)
+    with PtySimServer(dut) as d:
+        bench = _bench(
+            tmp_path,
+            f"name: typed-in standard\ninstruments:\n  standard: {{driver: manual}}\n"
+            f"  dut: {{driver: scpi-dmm, port: {d.path}}}\nstandards: {{standard: DEMO-DMM-8508}}\n",
+        )
+        base = [
+            "run",
+            "comparison",
+            "--bench",
+            bench,
+            "--dut",
+            "DMM-CLI-2",
+            "--points",
+            "10",
+            "--technician",
+            TECHNICIAN,
+            "--env",
+            "ambient_temperature=23",
+            "--env",
+            "relative_humidity=45",
+            "--yes",
+            "--database",
+            url,
+        ]
+        # without an answer and without a terminal the run stops with one line saying what to give
+        code = main([*base, "--quiet"])
+        _one_line_error(capsys, code, 2, "standard.1 must be typed in (V)", "--entry standard.1=VALUE")
+        code = main([*base, "--json", "--entry", "standard=10.0000"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    (point,) = json.loads(captured.out)["points"]
+    assert abs(point["error"] - 0.01) <= point["expanded_uncertainty"]
+    factory = make_session_factory(engine)
+    with factory() as s:
+        cid = json.loads(captured.out)["calibration_id"]
+        typed = s.scalars(
+            select(RawReading).where(RawReading.calibration_id == cid, RawReading.source == "manual")
+        )
+        rows = list(typed)
+        assert len(rows) == 3 and all(
+            r.entered_by_id is not None and r.instrument == "standard" for r in rows
+        )
