@@ -47,7 +47,7 @@ from calib_service.services.equipment import register_equipment
 from calib_service.traceability import assert_usable, cmc_floor
 from instruments.clock import Clock
 
-__all__ = ["RunOutcome", "RunRequest", "point_json", "prepare", "run_calibration"]
+__all__ = ["RunOutcome", "RunRequest", "point_json", "prepare", "read_climate", "run_calibration"]
 
 
 @dataclass(frozen=True)
@@ -200,8 +200,47 @@ def _environment(entry: ProcedureEntry, given: Mapping[str, float], ask: Ask) ->
     return conditions
 
 
+def read_climate(bench: Bench, instruments: Mapping[str, Any]) -> dict[str, tuple[float, str]]:
+    """Conditions measured by the bench's ``climate`` sensor, by quantity: (value, source).
+
+    The sensor is any driver with ``read(register)`` (the generic Modbus driver); its bench entry maps
+    the regulation's quantities to register names, e.g.
+    ``climate: {driver: modbus, port: /dev/ttyUSB3, address: 7, map: {ambient_temperature: temperature}}``.
+
+    Args:
+        bench: The bench.
+        instruments: Its open instruments.
+
+    Returns:
+        Measured conditions (empty without a serial climate sensor).
+
+    Raises:
+        RecordValidationError: the map is not a mapping of quantity to register name.
+    """
+    sensor = instruments.get("climate")
+    spec = bench.instruments.get("climate")
+    if sensor is None or spec is None:
+        return {}
+    mapping = spec.options.get("map", {})
+    if not isinstance(mapping, Mapping):
+        raise RecordValidationError(
+            f"{bench.source}: instruments.climate.map must map quantities to registers"
+        )
+    out: dict[str, tuple[float, str]] = {}
+    for quantity, register in mapping.items():
+        reading = sensor.read(str(register))
+        out[str(quantity)] = (float(reading.value), f"sensor {reading.source} ({register}, {reading.unit})")
+    return out
+
+
 def prepare(
-    *, session: Session, request: RunRequest, today: date, wall: Callable[[], datetime], ask: Ask
+    *,
+    session: Session,
+    request: RunRequest,
+    today: date,
+    wall: Callable[[], datetime],
+    ask: Ask,
+    sensed: Mapping[str, tuple[float, str]] | None = None,
 ) -> _Prepared:
     """Do every check and create (or re-open) the calibration; the caller commits.
 
@@ -211,6 +250,8 @@ def prepare(
         today: Local date of the calibration.
         wall: UTC clock of the record.
         ask: Asks for missing environmental conditions.
+        sensed: Conditions measured by the bench's sensor (:func:`read_climate`): they take precedence
+            over typed-in values.
 
     Returns:
         What the run needs.
@@ -270,7 +311,9 @@ def prepare(
         raise RecordValidationError(
             f"class {cls!r} is not covered by {entry.code}; use one of {', '.join(entry.classes)}"
         )
-    conditions = _environment(entry, request.environment, ask)
+    sensed = dict(sensed or {})
+    typed = {k: v for k, v in request.environment.items() if k not in sensed}
+    conditions = _environment(entry, {**typed, **{k: v for k, (v, _) in sensed.items()}}, ask)
     problems = entry.check_environment(conditions)
     if problems and not request.override_environment:
         raise RecordValidationError(
@@ -317,7 +360,7 @@ def prepare(
             value=value,
             unit="percent" if unit == "%" else unit,
             taken_at=wall(),
-            source=f"manual ({user.username})",
+            source=(sensed[quantity][1] if quantity in sensed else f"manual ({user.username})")[:100],
         )
     setup = RunSetup(
         procedure=entry.code,
@@ -384,7 +427,8 @@ def run_calibration(
         The stored outcome.
     """
     with session_factory() as session:
-        prepared = prepare(session=session, request=request, today=today, wall=wall, ask=ask)
+        sensed = {} if request.resume is not None else read_climate(request.bench, instruments)
+        prepared = prepare(session=session, request=request, today=today, wall=wall, ask=ask, sensed=sensed)
         session.commit()
         number = session.get(Calibration, prepared.calibration_id).number  # type: ignore[union-attr]
     verb = "resumed" if request.resume is not None else "started"

@@ -13,11 +13,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from calib_service.benches import parse_bench
+from calib_service.benches import open_instruments, parse_bench
 from calib_service.demo_families import TECHNICIAN, seed_family_references
 from calib_service.errors import ConflictError, PermissionDenied, RecordValidationError
 from calib_service.models import Calibration, Equipment, User
-from calib_service.run_service import RunRequest, prepare
+from calib_service.run_service import RunRequest, prepare, read_climate
+from instruments.clock import ManualClock
+from instruments.sim.modbus import ModbusSlaveSim
+from instruments.sim.pty import PtySimServer
 
 TODAY = date(2026, 12, 2)
 ENV = {
@@ -178,3 +181,43 @@ def test_class_rule_and_resume_checks(seeded: Session) -> None:
             wall=_wall,
             ask=_no_input,
         )
+
+
+def test_conditions_from_the_bench_sensor(seeded: Session) -> None:
+    clock = ManualClock()
+    sim = ModbusSlaveSim(7, temperature=22.5, clock=clock)
+    with PtySimServer(sim) as srv:
+        bench = parse_bench(
+            {
+                "name": "water bench with a climate transmitter",
+                "instruments": {
+                    "dut": {"driver": "manual"},
+                    "balance": {"driver": "manual"},
+                    "climate": {
+                        "driver": "modbus",
+                        "port": srv.path,
+                        "address": 7,
+                        "map": {"ambient_temperature": "temperature"},
+                    },
+                },
+                "standards": {"balance": "DEMO-BAL-3T"},
+            }
+        )
+        with open_instruments(bench, roles=tuple(bench.instruments), clock=clock) as instruments:
+            sensed = read_climate(bench, instruments)
+    assert sensed["ambient_temperature"][0] == pytest.approx(22.5)
+    typed = {**ENV, "ambient_temperature": 30.0}  # the sensor wins over a typed-in value
+    prepared = prepare(
+        session=seeded,
+        request=_request(bench=bench, environment=typed),
+        today=TODAY,
+        wall=_wall,
+        ask=_no_input,
+        sensed=sensed,
+    )
+    cal = seeded.get(Calibration, prepared.calibration_id)
+    assert cal is not None
+    env = {e.quantity: e for e in cal.environment}
+    assert env["ambient_temperature"].value == pytest.approx(22.5)
+    assert env["ambient_temperature"].source.startswith("sensor modbus:7@")
+    assert env["relative_humidity"].source == f"manual ({TECHNICIAN})"
