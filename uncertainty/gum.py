@@ -226,8 +226,8 @@ def welch_satterthwaite(
             idx = np.asarray(g)
             grouped[idx] = True
             nus = dof[idx]
-            if not np.any(np.isfinite(nus)):
-                continue
+            if not np.any(np.isfinite(nus)) or not np.any(cu[idx]):
+                continue  # infinite ν, or the group contributes nothing: no term, no note
             if np.any(nus != nus[0]):
                 note = (
                     "W–S is undefined for correlated inputs with different degrees of freedom; "

@@ -198,3 +198,20 @@ def test_callable_with_numpy_abs_is_refused() -> None:
     spec["model"] = model
     with pytest.raises(InvalidInputError, match=r"'V'.*cabs"):
         uncertainty.evaluate(spec)
+
+
+def test_unused_correlated_inputs_leave_no_ws_note() -> None:
+    spec = {
+        "model": "a",
+        "inputs": [
+            {"name": "a", "value": 1.0, "standard_uncertainty": 0.1, "dof": 5},
+            {"name": "v", "value": 10.0, "unit": "V", "expanded_uncertainty": 0.02, "coverage_factor": 2},
+            {"name": "r", "unit": "V", "distribution": "type_a", "samples": [10.01, 10.02, 9.99, 10.00]},
+        ],
+        "correlations": [["v", "r", 0.5]],
+    }
+    r = uncertainty.evaluate(spec)
+    assert r.notes == ()
+    assert r.dof_eff == pytest.approx(5.0)
+    spec["model"] = "a*(v + r)"
+    assert any("W–S" in n for n in uncertainty.evaluate(spec).notes)
