@@ -62,10 +62,29 @@ class World:
         return httpx.Client(base_url=self.base, headers=headers, timeout=30)
 
 
+#: Tests of the HTTP layer alone (same code on both backends): run on SQLite only, to keep the file quick.
+SQLITE_ONLY = frozenset(
+    {
+        "test_only_health_and_docs_are_public",
+        "test_login_token_and_revocation",
+        "test_roles",
+        "test_authorisations_by_manager_only",
+        "test_request_size_limit",
+        "test_pagination_is_bounded",
+    }
+)
+
+
 @pytest.fixture
 def world(
-    engine: Engine, live_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    engine: Engine,
+    live_server: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[World]:
+    if engine.dialect.name != "sqlite" and request.node.originalname in SQLITE_ONLY:
+        pytest.skip("HTTP layer only: covered on SQLite")
     monkeypatch.setattr(wf, "_traceability_check", lambda: None)  # the chain itself is tested elsewhere
     with make_session_factory(engine)() as s:
         staff = make_staff(s)

@@ -17,7 +17,7 @@ import pytest
 import schemathesis
 import uvicorn
 from argon2 import PasswordHasher
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
     content_type_conformance,
     ignored_auth,
@@ -113,11 +113,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         use_password_hasher(previous)
 
 
-def _runner(operation: Any, base: str, token: str, checks: list[Any]) -> Any:
+def _runner(operation: Any, base: str, token: str, checks: list[Any], examples: int = 4) -> Any:
     """A hypothesis test of one operation: a few generated cases, each called and validated."""
 
     @settings(
-        max_examples=4,
+        max_examples=examples,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: the first failure is reported as found
         deadline=None,
         derandomize=True,
         database=None,
