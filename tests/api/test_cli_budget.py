@@ -177,3 +177,11 @@ def test_batch_values_in_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert d["value"] == pytest.approx([2.0, 4.0, 6.0])
     code, out, _ = run(capsys, str(f))
     assert code == 0 and "3 budgets of P" in out and out.count("\n") == 5
+
+
+def test_mass_table_reports_monte_carlo_and_validation(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(MASS), "--trials", "20000", "--seed", "1")
+    assert code == 0
+    assert "delta_m = 1.23 mg,  U = 0.11 mg  (k = 1.96, p = 95 %" in out
+    assert "Monte Carlo (20000 trials, seed 1)" in out
+    assert "GUM result NOT validated (JCGM 101 clause 8)" in out
