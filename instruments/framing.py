@@ -15,6 +15,13 @@ Three strategies cover the protocols of the centre:
   real line, devices without terminator). ``feed`` never ends a frame by content; the link ends it when
   no byte arrived for ``gap_s`` (see :meth:`instruments.link.SerialLink.read_frame`). Pseudo-terminals do
   not preserve gaps, so simulators frame requests by length instead.
+
+Optional read-size hint: a framer may also define ``expected(buffer) -> int | None``, a *lower bound* on
+the total length of the frame that starts ``buffer`` (exact once the header tells the length), or None
+when it cannot say. :meth:`instruments.link.SerialLink.read_frame` then asks the port for exactly the
+missing bytes in one blocking read instead of polling the input count; because the hint never exceeds
+the frame, it can neither read into the next frame nor wait past a complete one. A framer without the
+method (or answering None) is read with whatever the port holds.
 """
 
 from __future__ import annotations
@@ -94,11 +101,18 @@ class LengthFramer:
             (counting any leading bytes that belong to it, e.g. a preamble), or None if ``buffer`` is still
             too short to tell. It raises ProtocolError if the header is impossible.
         max_length: lengths above this are rejected (ProtocolError).
+        min_length: no frame of this protocol is shorter (the shortest valid frame, header included);
+            lets the link read that many bytes in one call before the header is known. 0 = no hint.
     """
 
-    def __init__(self, length: Callable[[bytes], int | None], *, max_length: int = 1024) -> None:
+    def __init__(
+        self, length: Callable[[bytes], int | None], *, max_length: int = 1024, min_length: int = 0
+    ) -> None:
+        if not 0 <= min_length <= max_length:
+            raise ConfigurationError(f"min_length {min_length!r} must be in 0..max_length ({max_length})")
         self._length = length
         self.max_length = max_length
+        self.min_length = min_length
 
     @property
     def idle_gap(self) -> float | None:
@@ -113,6 +127,18 @@ class LengthFramer:
         if n <= 0 or n > self.max_length:
             raise ProtocolError(f"frame length {n} out of range 1..{self.max_length}: {buffer[:16].hex(' ')}")
         return n if len(buffer) >= n else None
+
+    def expected(self, buffer: bytes) -> int | None:
+        """Lower bound on the total length of the frame starting ``buffer`` (see the module docstring).
+
+        Returns:
+            The frame length once the header is complete, else ``min_length`` if that is still ahead,
+            else None (unknown: the link reads what has arrived).
+        """
+        n = self._length(buffer)
+        if n is not None:
+            return n
+        return self.min_length if self.min_length > len(buffer) else None
 
     def __repr__(self) -> str:
         return f"LengthFramer({getattr(self._length, '__name__', self._length)!r})"

@@ -77,6 +77,13 @@ class LinkSettings:
         enforce_min_gap: wait :attr:`min_gap` of silence since the last byte before every write (RTU).
         reopen_backoff: first wait (s) before reopening a port after a hang-up; doubles per failure.
         reopen_backoff_max: upper bound of the reopen wait (s).
+        drain: after each write, wait until the port has sent every byte (``tcdrain``) before returning.
+            The safe default: the reply timeout then starts when the request is on the wire, and a
+            driver that switches an RS-485 transceiver by hand may turn the line around. ``False`` skips
+            that wait where it only costs a scheduler wake-up (pseudo-terminals, RS-232, USB adapters
+            with automatic RS-485 direction control): the reply cannot start before the request is out
+            anyway. The link then counts the request's wire time itself (``len × char_time`` at
+            :attr:`baudrate`): the reply timeout and :attr:`SerialLink.last_activity` start after it.
     """
 
     port: str
@@ -92,6 +99,7 @@ class LinkSettings:
     enforce_min_gap: bool = False
     reopen_backoff: float = 0.2
     reopen_backoff_max: float = 5.0
+    drain: bool = True
 
     def __post_init__(self) -> None:
         if not self.port:
@@ -232,6 +240,7 @@ class _State:
     ser: Any = None
     pending: bytes = b""
     last_activity: float = 0.0
+    tx_end: float = 0.0
     next_reopen: float | None = None
     backoff: float = 0.0
     down_reason: str = ""
@@ -261,6 +270,15 @@ class SerialLink:
     def port(self) -> str:
         """The configured port or URL."""
         return self.settings.port
+
+    @property
+    def last_activity(self) -> float:
+        """Monotonic time (``time.monotonic()``, s) of the last byte sent or received on this link.
+
+        For a write without drain (``LinkSettings(drain=False)``) it is the computed end of the request on
+        the wire; for a read, when the read call returned the bytes (never earlier than their arrival).
+        """
+        return self._st.last_activity
 
     @property
     def is_open(self) -> bool:
@@ -432,8 +450,19 @@ class SerialLink:
             raise self._hangup(what, exc) from exc
 
     # ------------------------------------------------------------------ primitive I/O
+    def _io_error(self, what: str, exc: BaseException) -> InstrumentTimeout | LinkDown:
+        """Map an I/O exception of ``what`` to ours (a hang-up closes the port, see :meth:`_hangup`)."""
+        if isinstance(exc, serial.SerialTimeoutException):
+            return InstrumentTimeout(
+                f"{what} on {self.port} blocked longer than {self.settings.write_timeout} s "
+                f"(flow control or a stuck adapter)"
+            )
+        return self._hangup(what, exc)
+
     def write(self, data: bytes) -> TraceEntry:
         """Write ``data`` (after the RTU silence if enabled) and trace it.
+
+        With ``settings.drain`` (the default) the call returns when the port has sent every byte.
 
         Returns:
             The trace entry of the written bytes.
@@ -442,15 +471,24 @@ class SerialLink:
             LinkDown: the port is gone. InstrumentTimeout: the write blocked past ``write_timeout``.
         """
         with self.lock:
-            ser = self._ensure_open()
-            if self.settings.enforce_min_gap:
-                wait = self._st.last_activity + self.settings.min_gap - time.monotonic()
+            st = self._st
+            ser = st.ser if st.ser is not None else self._ensure_open()
+            s = self.settings
+            if s.enforce_min_gap:
+                wait = st.last_activity + s.min_gap - time.monotonic()
                 if wait > 0:
                     time.sleep(wait)
-            with self._io("write"):
+            try:
                 ser.write(data)
-                ser.flush()
-            self._st.last_activity = time.monotonic()
+                if s.drain:
+                    ser.flush()
+            except _IO_ERRORS as exc:
+                raise self._io_error("write", exc) from exc
+            now = time.monotonic()
+            if not s.drain:
+                now += len(data) * s.char_time  # still on the wire: count it as activity
+                st.tx_end = now
+            st.last_activity = now
             return self.trace.append("tx", data)
 
     def flush_input(self) -> bytes:
@@ -469,13 +507,19 @@ class SerialLink:
             return stale
 
     def read_frame(
-        self, framer: Framer, timeout: float | None = None, *, _frames: list[TraceEntry] | None = None
+        self, framer: Framer, timeout: float | None = None, *, frames: list[TraceEntry] | None = None
     ) -> bytes:
         """Read one frame as cut by ``framer``; bytes after it stay for the next read.
 
+        When the framer has an ``expected(buffer)`` hint (see :mod:`instruments.framing`) the missing
+        bytes are asked for in one blocking read; otherwise each read takes what the port holds.
+
         Args:
             framer: decides where the frame ends.
-            timeout: total seconds for the frame to arrive complete (default ``settings.timeout``).
+            timeout: total seconds for the frame to arrive complete (default ``settings.timeout``); without
+                drain it starts when the request's last byte has left (see ``LinkSettings.drain``).
+            frames: if given, the trace entry of the frame (or of the partial bytes of a failed read) is
+                appended to it as well, e.g. to collect every frame of a multi-attempt exchange.
 
         Returns:
             The frame bytes (also appended to the trace as ``"rx"``).
@@ -487,64 +531,69 @@ class SerialLink:
             LinkDown: the port is gone.
         """
         with self.lock:
-            ser = self._ensure_open()
+            st = self._st
+            ser = st.ser if st.ser is not None else self._ensure_open()
             s = self.settings
             total = s.timeout if timeout is None else timeout
             start = time.monotonic()
+            if st.tx_end > start:
+                start = st.tx_end  # the reply cannot begin before the undrained request is out
             deadline = start + total
-            buf = self._st.pending
-            self._st.pending = b""
+            buf = st.pending
+            st.pending = b""
             last_rx = start
             gap = framer.idle_gap
-
-            def fail_partial(exc: Exception) -> Exception:
-                if buf:
-                    entry = self.trace.append("rx", buf)
-                    if _frames is not None:
-                        _frames.append(entry)
-                return exc
-
-            while True:
-                if buf:
+            ibt = None if gap is not None else s.inter_byte_timeout
+            expected: Callable[[bytes], int | None] | None = getattr(framer, "expected", None)
+            feed = framer.feed
+            monotonic = time.monotonic
+            try:
+                while True:
+                    want = 0
                     try:
-                        end = framer.feed(buf)
+                        if buf:
+                            end = feed(buf)
+                            if end is not None:
+                                frame, st.pending = buf[:end], buf[end:]
+                                entry = self.trace.append("rx", frame)
+                                if frames is not None:
+                                    frames.append(entry)
+                                return frame
+                        if expected is not None:
+                            n = expected(buf)
+                            if n is not None:
+                                want = n - len(buf)
                     except ProtocolError as exc:
-                        raise fail_partial(ProtocolError(f"{exc} (on {self.port})")) from exc
-                    if end is not None:
-                        frame, self._st.pending = buf[:end], buf[end:]
-                        entry = self.trace.append("rx", frame)
-                        if _frames is not None:
-                            _frames.append(entry)
-                        return frame
-                now = time.monotonic()
-                if buf and gap is not None and now - last_rx >= gap:
+                        raise ProtocolError(f"{exc} (on {self.port})") from exc
+                    now = monotonic()
+                    if buf:
+                        if gap is not None and now - last_rx >= gap:
+                            entry = self.trace.append("rx", buf)
+                            if frames is not None:
+                                frames.append(entry)
+                            return buf
+                        if ibt is not None and now - last_rx >= ibt:
+                            raise ProtocolError(
+                                f"incomplete frame from {self.port}: {len(buf)} byte(s) then "
+                                f"{ibt} s of silence: {buf[:32].hex(' ')}"
+                            )
+                    if now >= deadline:
+                        got = f"; got {len(buf)} byte(s) of an incomplete frame" if buf else ""
+                        raise InstrumentTimeout(f"no complete reply on {self.port} within {total} s{got}")
+                    try:
+                        chunk = ser.read(want if want > 0 else max(1, ser.in_waiting))
+                    except _IO_ERRORS as exc:
+                        buf = b""  # the port is closed: partial bytes are noted with the hang-up
+                        raise self._io_error("read", exc) from exc
+                    if chunk:
+                        buf += chunk
+                        last_rx = st.last_activity = monotonic()
+            except (ProtocolError, InstrumentTimeout):
+                if buf:
                     entry = self.trace.append("rx", buf)
-                    if _frames is not None:
-                        _frames.append(entry)
-                    return buf
-                if (
-                    buf
-                    and gap is None
-                    and s.inter_byte_timeout is not None
-                    and now - last_rx >= s.inter_byte_timeout
-                ):
-                    raise fail_partial(
-                        ProtocolError(
-                            f"incomplete frame from {self.port}: {len(buf)} byte(s) then "
-                            f"{s.inter_byte_timeout} s of silence: {buf[:32].hex(' ')}"
-                        )
-                    )
-                if now >= deadline:
-                    got = f"; got {len(buf)} byte(s) of an incomplete frame" if buf else ""
-                    raise fail_partial(
-                        InstrumentTimeout(f"no complete reply on {self.port} within {total} s{got}")
-                    )
-                with self._io("read"):
-                    chunk = ser.read(max(1, ser.in_waiting))
-                if chunk:
-                    buf += chunk
-                    last_rx = time.monotonic()
-                    self._st.last_activity = last_rx
+                    if frames is not None:
+                        frames.append(entry)
+                raise
 
     # ------------------------------------------------------------------ exchanges
     def exchange(
@@ -590,7 +639,7 @@ class SerialLink:
                 self.flush_input()
                 frames.append(self.write(request))
                 try:
-                    reply = self.read_frame(framer, timeout, _frames=frames)
+                    reply = self.read_frame(framer, timeout, frames=frames)
                     value = decode(reply)
                 except (InstrumentTimeout, ProtocolError) as exc:
                     last = exc

@@ -51,19 +51,33 @@ _LAST_ACTIVITY: dict[int, float] = {}
 
 
 class _ReplyFramer:
-    """Cuts the reply to one request (normal or exception) by length."""
+    """Cuts the reply to one request (normal or exception) by length.
 
-    __slots__ = ("request",)
+    ``expected`` is the link's read-size hint: at least 5 bytes (an exception reply, the shortest) until
+    the function byte tells which, then the exact length, so a normal reply is read in at most two calls
+    and an exception reply never waits for bytes that will not come.
+    """
+
+    __slots__ = ("normal", "request")
 
     def __init__(self, request: bytes) -> None:
         self.request = request
+        self.normal = rtu.expected_reply_length(request)  # unsupported function: fails before the write
 
     @property
     def idle_gap(self) -> float | None:
         return None
 
     def feed(self, buffer: bytes) -> int | None:
-        return rtu.reply_length(self.request, buffer)
+        if len(buffer) < 2:
+            return None
+        n = 5 if buffer[1] & 0x80 else self.normal
+        return n if len(buffer) >= n else None
+
+    def expected(self, buffer: bytes) -> int:
+        if len(buffer) < 2:
+            return 5
+        return 5 if buffer[1] & 0x80 else self.normal
 
 
 class _FixedFramer:
@@ -80,6 +94,9 @@ class _FixedFramer:
 
     def feed(self, buffer: bytes) -> int | None:
         return self.n if len(buffer) >= self.n else None
+
+    def expected(self, buffer: bytes) -> int:
+        return self.n
 
 
 @dataclass(frozen=True)
@@ -208,16 +225,16 @@ class ModbusClient:
                         self._dirty = False
                     frames.append(link.write(request))
                     if self.local_echo:
-                        echo = link.read_frame(_FixedFramer(len(request)), self.timeout, _frames=frames)
+                        echo = link.read_frame(_FixedFramer(len(request)), self.timeout, frames=frames)
                         if echo != request:
                             raise ProtocolError(
                                 f"local echo {echo.hex(' ')} does not match the request {request.hex(' ')}"
                             )
                     if slave == 0:  # broadcast: no reply; the slaves act on it after the silence
-                        self._last_activity = time.monotonic()
+                        self._last_activity = link.last_activity
                         return Transaction([], b"", tuple(frames), attempt)
-                    reply = link.read_frame(framer, self.timeout, _frames=frames)
-                    self._last_activity = time.monotonic()
+                    reply = link.read_frame(framer, self.timeout, frames=frames)
+                    self._last_activity = link.last_activity
                     values = rtu.decode_reply(request, reply)
                 except rtu.ModbusExceptionReply:
                     stats.exceptions += 1

@@ -11,7 +11,10 @@ cuts them with ``device.framer``, asks ``device.handle`` for the reply, damages 
 link configured with that stable name (like ``/dev/serial/by-id/…``) finds the device again.
 
 Timing: device delays (``reply_delay``, ``slow=`` faults) and the fault schedule use the injected clock;
-the optional line-rate pacing (``baud``) is wall-clock time, because it stands for the wire.
+the optional line-rate pacing (``baud``) is wall-clock time, because it stands for the wire. The reply is
+written when the request's wire time, the device delay and the reply's wire time have passed since the
+request arrived (handling time counts towards them, as a real device's turnaround does); with the
+default :class:`~instruments.clock.RealClock` that is one sleep to that deadline per exchange.
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ class PtySimServer:
         self._thread: threading.Thread | None = None
         self._t0 = 0.0
         self._scheduled_down = False
+        self._real_clock = True
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -201,6 +205,7 @@ class PtySimServer:
     def _serve(self) -> None:
         buf = b""
         last_rx = time.monotonic()
+        self._real_clock = type(self.clock) is RealClock
         while not self._stop.is_set():
             self._schedule()
             fd = self._master
@@ -231,9 +236,9 @@ class PtySimServer:
                 if end is None:
                     break
                 request, buf = buf[:end], buf[end:]
-                self._respond(fd, request)
+                self._respond(fd, request, last_rx)
 
-    def _respond(self, fd: int, request: bytes) -> None:
+    def _respond(self, fd: int, request: bytes, t_rx: float) -> None:
         self.requests += 1
         t = self.elapsed()
         if self.injector.silent(t):
@@ -250,10 +255,17 @@ class PtySimServer:
         damaged, delay = self.injector.apply(t, reply)
         if damaged is None:
             return
-        if self.reply_delay + delay > 0:
-            self.clock.sleep(self.reply_delay + delay)
-        if self.baud:
-            time.sleep((len(request) + len(damaged)) * 10.0 / self.baud)
+        device_wait = self.reply_delay + delay
+        pacing = (len(request) + len(damaged)) * 10.0 / self.baud if self.baud else 0.0
+        if self._real_clock:
+            rest = t_rx + device_wait + pacing - time.monotonic()  # one wake-up per exchange
+            if rest > 0:
+                time.sleep(rest)
+        else:
+            if device_wait > 0:
+                self.clock.sleep(device_wait)
+            if pacing:
+                time.sleep(pacing)
         try:
             os.write(fd, damaged)
             self.replies += 1
