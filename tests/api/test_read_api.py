@@ -32,8 +32,8 @@ def _seed(engine: Engine) -> int:
                        taken_at=T0, point_seq=1, instrument="bench@/dev/pts/9",
                        frames=[{"dir": "tx", "hex": "45 52 52", "t": T0.isoformat()}])
         store_point(session=s, calibration_id=cal.id, seq=1, label="Ib, 1.0", error=0.31,
-                    error_unit="percent", mpe=1.0, expanded_uncertainty=0.05, coverage_factor=2.0, decision="pass",
-                    budget={"format": "test", "rows": [1, 2]})
+                    error_unit="percent", mpe=1.0, expanded_uncertainty=0.05, coverage_factor=2.0,
+                    decision="pass", budget={"format": "test", "rows": [1, 2]})
         s.commit()
         return cal.id
 

@@ -66,7 +66,8 @@ def test_demo_recovers_injected_error(engine: Engine, tmp_path: Path) -> None:
         before, after = readings[0], readings[-1]
         assert before.quantity == "register_energy_before" and after.quantity == "register_energy_after"
         assert after.value > before.value  # the register advanced with the applied load
-        assert s.scalar(select(func.count()).select_from(RawReading).where(RawReading.source == "manual")) == 0
+        manual = select(func.count()).select_from(RawReading).where(RawReading.source == "manual")
+        assert s.scalar(manual) == 0
     out = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert out["number"] == summary["number"] and len(out["points"]) == len(plan)
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
