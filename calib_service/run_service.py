@@ -267,7 +267,7 @@ def prepare(
         raise RecordValidationError(
             f"unknown decision rule {request.decision_rule!r}; use one of {', '.join(DECISION_RULES)}"
         )
-    request.bench.check_roles(required=entry.required, known=tuple(entry.roles), procedure=entry.code)
+    entry.check_bench(request.bench)
     user = _user(session, request.technician)
     assert_authorised(session=session, user=user, procedure_code=entry.code, day=today)
     standards = _standards(session, request.bench, today)

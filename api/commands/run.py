@@ -189,7 +189,7 @@ def _run(args: argparse.Namespace) -> int:
         raise RecordValidationError(f"--time-scale must be > 0, got {args.time_scale}")
     entry = lookup(args.procedure)
     bench = load_bench(args.bench)
-    bench.check_roles(required=entry.required, known=tuple(entry.roles), procedure=entry.code)
+    entry.check_bench(bench)
     clock: Clock = RealClock() if args.time_scale is None else ScaledClock(args.time_scale)
     console = _Console(dict(args.entry), confirm=not args.yes)
     request = RunRequest(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from calib_service.benches import Bench
 from calib_service.errors import RecordValidationError
 from calib_service.procedures import (
     cems_co2,
@@ -49,6 +50,7 @@ class ProcedureEntry:
         run: The run function.
         default_class: Class used when none is given.
         ratings: Device ratings it needs (``--param``), with what they are.
+        one_of: Groups of roles of which the bench must have at least one (method choice).
     """
 
     alias: str
@@ -59,6 +61,20 @@ class ProcedureEntry:
     run: RunFn
     default_class: str | None = None
     ratings: Mapping[str, str] = field(default_factory=dict)
+    one_of: tuple[tuple[str, ...], ...] = ()
+
+    def check_bench(self, bench: Bench) -> None:
+        """Check the bench's roles against this procedure.
+
+        Raises:
+            RecordValidationError: a role missing or unknown, or none of a required group present.
+        """
+        bench.check_roles(required=self.required, known=tuple(self.roles), procedure=self.code)
+        for group in self.one_of:
+            if not any(role in bench.instruments for role in group):
+                raise RecordValidationError(
+                    f"{bench.source}: {self.code} needs one of the roles {' or '.join(group)} on the bench"
+                )
 
     @property
     def code(self) -> str:
@@ -142,6 +158,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         jjg162_run.run,
         "2",
         {"q3": "Q3, m³/h", "ratio": "R = Q3/Q1"},
+        (("balance", "reference"),),
     ),
     ProcedureEntry(
         "jjg577",

@@ -65,7 +65,11 @@ def test_procedures_lists_every_family(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     for alias in FAMILY_ALIASES:
         assert alias in out
-    assert "JJG 162-2019" in out and "roles: dut*, balance*" in out and "classes: 0.2S, 0.5S, 1, 2" in out
+    assert (
+        "JJG 162-2019" in out
+        and "roles: dut*, balance, reference" in out
+        and "classes: 0.2S, 0.5S, 1, 2" in out
+    )
     assert main(["procedures", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["alias"] for r in rows] == list(FAMILY_ALIASES)
@@ -93,7 +97,8 @@ def _bench(tmp_path: Path, text: str) -> str:
             "  pump: {driver: manual}\n",
             ("role 'pump' is not used by JJG 162-2019",),
         ),
-        ("name: b\ninstruments: {dut: {driver: manual}}\n", ("needs an instrument in role 'balance'",)),
+        ("name: b\ninstruments: {balance: {driver: manual}}\n", ("needs an instrument in role 'dut'",)),
+        ("name: b\ninstruments: {dut: {driver: manual}}\n", ("needs one of the roles balance or reference",)),
         (
             "name: b\ninstruments: {dut: {driver: cjt188, port: /dev/x, parity: Q}}\n",
             ("parity must be N, E or O",),
@@ -137,8 +142,8 @@ def test_unknown_procedure_missing_port_and_technician(
     _one_line_error(capsys, code, 2, "--technician")
 
 
-def test_run_json_on_simulated_dmms(
-    engine: Engine, capsys: pytest.CaptureFixture[str], tmp_path: Path
+def test_run_json_on_simulated_dmms_then_a_typed_in_standard(
+    engine: Engine, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _seed(engine)
     url = engine.url.render_as_string(hide_password=False)
@@ -195,6 +200,8 @@ def test_run_json_on_simulated_dmms(
     assert point["point"] == "5 V" and point["error_unit"] == "V" and point["decision"] is None
     assert abs(point["error"] - 5.0 * 0.05 / 100) <= point["expanded_uncertainty"]
     assert "[" in captured.err and "calibration" in captured.err  # progress on stderr
+    # the same database, a bench whose standard is read by eye
+    _typed_in_standard_with_entries(engine, capsys, tmp_path, monkeypatch)
 
 
 @contextmanager
@@ -315,10 +322,9 @@ def test_kill_mid_run_and_resume(engine: Engine, tmp_path: Path, capsys: pytest.
         assert _points(engine, cid) == 7
 
 
-def test_typed_in_standard_with_entries(
+def _typed_in_standard_with_entries(
     engine: Engine, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _seed(engine)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal: nothing can be typed
     url = engine.url.render_as_string(hide_password=False)
     dut = DmmSim(clock=ManualClock(), error_percent=0.1)

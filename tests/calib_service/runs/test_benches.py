@@ -31,7 +31,7 @@ def test_one_example_bench_per_family() -> None:
 def test_example_bench_fits_its_procedure(family: str) -> None:
     bench = load_bench(EXAMPLES / f"{family}.yaml")
     entry = lookup(PROCEDURE_OF[family])
-    bench.check_roles(required=entry.required, known=tuple(entry.roles), procedure=entry.code)
+    entry.check_bench(bench)
     assert bench.standards, "every example names the standard serving on it"
     for spec in bench.instruments.values():
         assert spec.manual or (spec.port or "").startswith("/tmp/calib-")

@@ -105,8 +105,10 @@ def test_environment_outside_limits_refuses_or_flags(seeded: Session) -> None:
     )
     assert any("ambient_temperature = 27.5" in f for f in prepared.setup.flags)
 
+    _missing_conditions_are_asked_for(seeded)
 
-def test_missing_conditions_are_asked_for(seeded: Session) -> None:
+
+def _missing_conditions_are_asked_for(seeded: Session) -> None:
     asked: list[str] = []
 
     def ask(quantity: str, unit: str, prompt: str) -> float:
@@ -118,7 +120,7 @@ def test_missing_conditions_are_asked_for(seeded: Session) -> None:
     assert asked == ["water_temperature"]
 
 
-def test_unauthorised_technician(seeded: Session) -> None:
+def test_unauthorised_technician_or_unusable_standard(seeded: Session) -> None:
     seeded.add(User(username="new.tech", full_name="新人", roles="technician"))
     seeded.flush()
     with pytest.raises(PermissionDenied, match="not authorised for JJG 162-2019"):
@@ -128,9 +130,10 @@ def test_unauthorised_technician(seeded: Session) -> None:
     with pytest.raises(RecordValidationError, match="unknown technician 'nobody'"):
         prepare(session=seeded, request=_request(technician="nobody"), today=TODAY, wall=_wall, ask=_no_input)
     assert _count(seeded) == 0
+    _unknown_or_expired_standard(seeded)
 
 
-def test_unknown_or_expired_standard(seeded: Session) -> None:
+def _unknown_or_expired_standard(seeded: Session) -> None:
     bench = parse_bench(
         {
             "name": "b",
