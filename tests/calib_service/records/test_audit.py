@@ -161,6 +161,16 @@ def test_concurrent_writers_one_chain_nothing_lost(engine: Engine, session: Sess
     def worker(i: int) -> None:
         try:
             for k in range(n_each):
+                with factory() as s:  # an explicit append, outside the ORM hook
+                    audit.append(
+                        session=s,
+                        actor=f"w{i}",
+                        action="test.ping",
+                        entity="ping",
+                        entity_id=f"{i}.{k}",
+                        state={"i": i, "k": k},
+                    )
+                    commit(s)
                 with factory() as s:  # an independent customer row per commit
                     audit.set_actor(s, f"w{i}")
                     s.add(Customer(name=f"customer {i}.{k}"))
@@ -195,6 +205,10 @@ def test_concurrent_writers_one_chain_nothing_lost(engine: Engine, session: Sess
         select(func.count()).select_from(Customer).where(Customer.name.like("customer %"))
     )
     assert n_customers == n_threads * n_each
+    pings = session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "test.ping")
+    )
+    assert pings == n_threads * n_each
     seqs = list(session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)))
     assert seqs == list(range(1, len(seqs) + 1))  # one chain: no gaps, no forks
     report = audit.verify(session)
