@@ -17,7 +17,13 @@ from api.cli import main
 from calib_service.db import ensure_schema, make_engine, make_session_factory
 from calib_service.models import Base
 from calib_service.records import audit
+from tests.calib_service.records import conftest as records_conftest
 from tests.calib_service.records.conftest import make_calibration, make_staff
+
+# one migrated database per backend for the module, emptied before each test (fast on PostgreSQL)
+module_db = records_conftest.module_db
+db_url = records_conftest.db_url
+engine = records_conftest.engine
 
 ADMIN_PW = "admin-password-1"
 
