@@ -20,7 +20,7 @@ comparison     JJF comparison        +0.05 % DMM gain  calibration (no decision)
 
 Slow physics (hours of flow at Q1, 24 h drift) runs on a manual clock that the simulated bench
 advances, so the whole set takes seconds. Standards, certificates, CMCs and the technician's
-authorisations are seeded idempotently by :func:`seed_family_references` (demo data, marked DEMO).
+authorisations are seeded idempotently by :func:`seed_family_references` (``demo_family_data``).
 """
 
 from __future__ import annotations
@@ -29,26 +29,21 @@ import random
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from calib_service.benches import Bench, open_instruments, parse_bench
 from calib_service.decision import RULE_TEXT
-from calib_service.models import Equipment, User
+from calib_service.demo_family_data import STANDARDS as _STANDARDS
+from calib_service.demo_family_data import TECHNICIAN, seed_family_references
 from calib_service.procedures import water
-from calib_service.procedures.registry import entries
-from calib_service.records import grant_authorisation
-from calib_service.records.competence import authorisations_of
 from calib_service.reporting import summary_of, write_report
 from calib_service.run_service import RunOutcome, RunRequest, run_calibration
 from calib_service.runner import ProgressFn
 from calib_service.services.calibrations import get_calibration
-from calib_service.services.equipment import register_equipment
-from calib_service.services.standards import add_certificate, register_standard
 from instruments.clock import Clock, ManualClock
 from instruments.sim.cjt188 import WATER_KWH_PER_M3K, Cjt188MeterSim
 from instruments.sim.co2_analyser import Co2AnalyserSim
@@ -60,176 +55,16 @@ from instruments.sim.scpi_dmm import DmmSim
 
 __all__ = [
     "FAMILIES",
+    "TECHNICIAN",
     "FamilyCase",
     "SimulatedBench",
+    "run_case",
     "run_family_demos",
     "seed_family_references",
     "simulated_bench",
 ]
 
-TECHNICIAN = "zhao.min"
 METER_ADDR = "20261201000162"
-
-
-@dataclass(frozen=True)
-class _Std:
-    serial: str
-    description: str
-    kind: str
-    u: float
-    unit: str
-    cmc: float
-    cmc_unit: str
-    family: str
-    specs: dict[str, Any] = field(default_factory=dict)
-
-
-_STANDARDS: dict[str, _Std] = {
-    "balance": _Std(
-        "DEMO-BAL-3T",
-        "3 t weighing system (water-meter bench)",
-        "standard",
-        0.1,
-        "kg",
-        0.1,
-        "percent",
-        "water",
-        {"resolution": [20.0, "g"]},
-    ),
-    "prover": _Std(
-        "DEMO-BELL-2000",
-        "2000 L bell prover",
-        "standard",
-        0.2,
-        "percent",
-        0.3,
-        "percent",
-        "gas",
-        {"resolution": [0.1, "L"]},
-    ),
-    "heat_ref": _Std(
-        "DEMO-HEAT-REF",
-        "heat-meter bench reference volume (weighing)",
-        "standard",
-        0.2,
-        "percent",
-        0.3,
-        "percent",
-        "heat",
-    ),
-    "cyl_1800": _Std(
-        "DEMO-CYL-1800",
-        "CO2 in N2 cylinder, GBW (demo)",
-        "reference_material",
-        0.5,
-        "percent",
-        0.6,
-        "percent",
-        "co2",
-        {"certified_value": [1800.0, "ppm"]},
-    ),
-    "cyl_17pct": _Std(
-        "DEMO-CYL-170000",
-        "CO2 in N2 cylinder 17 %mol (demo)",
-        "reference_material",
-        1.0,
-        "percent",
-        1.0,
-        "percent",
-        "cems",
-        {"certified_value": [170000.0, "ppm"]},
-    ),
-    "ref_flowmeter": _Std(
-        "DEMO-REF-FM-25",
-        "reference electromagnetic flowmeter DN25 (Modbus)",
-        "standard",
-        0.2,
-        "percent",
-        0.2,
-        "percent",
-        "water",
-        {"resolution": [0.001, "L"]},
-    ),
-    "dmm_ref": _Std(
-        "DEMO-DMM-8508", "reference DMM, DC voltage", "standard", 0.0002, "V", 0.0002, "V", "electrical"
-    ),
-}
-
-
-def _user(session: Session, username: str, full_name: str, roles: str) -> User:
-    found = session.scalars(select(User).where(User.username == username)).first()
-    if found is None:
-        found = User(username=username, full_name=full_name, roles=roles)
-        session.add(found)
-        session.flush()
-    return found
-
-
-def seed_family_references(*, session: Session, as_of: date, technician: str = TECHNICIAN) -> User:
-    """Register (idempotently) the families' standards, certificates, CMCs and the technician.
-
-    Args:
-        session: Database session (the caller commits).
-        as_of: The day of the calibrations (certificates valid around it).
-        technician: Username of the technician authorised for every procedure.
-
-    Returns:
-        The technician.
-    """
-    tech = _user(session, technician, "赵敏", "technician")
-    manager = _user(session, "demo.manager", "演示负责人", "manager")
-    for std in _STANDARDS.values():
-        if session.scalars(select(Equipment).where(Equipment.serial == std.serial)).first() is not None:
-            continue
-        eq = register_equipment(
-            session=session,
-            kind=std.kind,
-            family=std.family,
-            description=std.description,
-            manufacturer="(demo)",
-            serial=std.serial,
-            specs=dict(std.specs),
-        )
-        register_standard(
-            session=session,
-            name=f"{std.description} standard",
-            holder="(demo centre)",
-            equipment=[eq],
-            quantity=std.description,
-            cmc_uncertainty=std.cmc,
-            cmc_unit=std.cmc_unit,
-            assessment_certificate_no=f"DEMO-{std.serial}",
-            assessment_valid_until=as_of + timedelta(days=1000),
-        )
-        add_certificate(
-            session=session,
-            equipment=eq,
-            number=f"DEMO-CERT-{std.serial}",
-            issuing_lab="(demo provincial institute)",
-            calibration_date=as_of - timedelta(days=60),
-            due_date=as_of + timedelta(days=300),
-            expanded_uncertainty=std.u,
-            uncertainty_unit=std.unit,
-            coverage_factor=2.0,
-            quantity=std.description,
-            upstream_text="(demo) national standard",
-        )
-    granted = {
-        a.procedure_code for a in authorisations_of(session=session, user=tech) if a.revoked_at is None
-    }
-    for entry in entries():
-        if entry.code in granted:
-            continue
-        grant_authorisation(
-            session=session,
-            actor=manager,
-            user=tech,
-            procedure_code=entry.code,
-            valid_from=as_of - timedelta(days=30),
-            valid_until=as_of + timedelta(days=700),
-        )
-    session.flush()
-    return tech
 
 
 @dataclass
