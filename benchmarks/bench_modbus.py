@@ -23,6 +23,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -73,10 +74,12 @@ def simulator(baud: int | None = None, reply_delay: float = 0.0) -> Iterator[str
 
 
 def _ours(
-    path: str, baud: int, spec_silence: bool = False
+    path: str, baud: int, spec_silence: bool = False, drain: bool = False, tight: bool = True
 ) -> tuple[Callable[[], list[int]], Callable[[], None]]:
-    link = SerialLink(LinkSettings(path, baudrate=baud, timeout=0.5))
-    client = ModbusClient(link, spec_silence=spec_silence)
+    """Our client, tuned for a pty: ``drain=False`` (tcdrain only adds a wake-up there) and
+    ``tight_sleep=True`` (1 µs timer slack for the silence wait); ``drain=True, tight=False`` = defaults."""
+    link = SerialLink(LinkSettings(path, baudrate=baud, timeout=0.5, drain=drain))
+    client = ModbusClient(link, spec_silence=spec_silence, tight_sleep=tight)
     return (lambda: client.read_holding_registers(1, 0, 10)), link.close
 
 
@@ -112,6 +115,11 @@ def _ours_mm_rule(path: str, baud: int) -> tuple[Callable[[], list[int]], Callab
     return _ours(path, baud, spec_silence=True)
 
 
+def _ours_defaults(path: str, baud: int) -> tuple[Callable[[], list[int]], Callable[[], None]]:
+    """Our client with the default settings (``drain=True``, default timer slack), same silence rule."""
+    return _ours(path, baud, spec_silence=True, drain=True, tight=False)
+
+
 #: The compared clients; "ours" uses the same silence rule as minimalmodbus.
 CLIENTS: dict[str, Callable[[str, int], tuple[Callable[[], list[int]], Callable[[], None]]]] = {
     "ours": _ours_mm_rule,
@@ -120,16 +128,36 @@ CLIENTS: dict[str, Callable[[str, int], tuple[Callable[[], list[int]], Callable[
 }
 #: Shown for information: our default rule, 3.5 × 11 bits at every baud (0.33 ms at 115200).
 EXTRA: dict[str, Callable[[str, int], tuple[Callable[[], list[int]], Callable[[], None]]]] = {
-    "ours_3.5ch": _ours
+    "ours_3.5ch": _ours,
+    "ours_defaults": _ours_defaults,
 }
 
 
-def _timed(read: Callable[[], list[int]], n: int, times: list[float]) -> None:
+def _timed_here(read: Callable[[], list[int]], n: int, times: list[float]) -> None:
     for _ in range(n):
         t0 = time.perf_counter()
         if read() != EXPECTED:
             raise RuntimeError("wrong registers")
         times.append(time.perf_counter() - t0)
+
+
+def _timed(read: Callable[[], list[int]], n: int, times: list[float]) -> None:
+    """``n`` timed calls in a fresh thread: a client that tightens its thread's timer slack
+    (``tight_sleep``) cannot pass that on to the peers interleaved with it (new threads inherit the
+    slack of the main thread, which keeps the default)."""
+    errors: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            _timed_here(read, n, times)
+        except BaseException as exc:  # re-raised in the caller
+            errors.append(exc)
+
+    worker = threading.Thread(target=body)
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
 
 
 def _summary(times: list[float]) -> tuple[float, float, float]:

@@ -30,6 +30,7 @@ libraries (protocols.md §3–4):
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -38,11 +39,15 @@ from dataclasses import dataclass, field
 from instruments.errors import ConfigurationError, InstrumentTimeout, LinkDown, ProtocolError
 from instruments.link import SerialLink
 from instruments.protocols import modbus_rtu as rtu
+from instruments.timer_slack import tighten_timer_slack
 from instruments.trace import TraceEntry
 
 __all__ = ["ModbusClient", "ModbusStats", "Transaction"]
 
 log = logging.getLogger("instruments.modbus")
+
+#: Requests are pure functions of their arguments: polling loops re-send the same few frames.
+_encode_read = functools.lru_cache(maxsize=256)(rtu.encode_read)
 
 #: Last bus activity per physical port (keyed by the id of the port's lock), shared by every client on the
 #: port so that the t3.5 silence holds between the transactions of different clients on one RS-485 bus.
@@ -133,6 +138,9 @@ class ModbusClient:
         retries: extra attempts after a timeout or malformed reply (default: the link's).
         spin_s: busy-wait this last part of each silence instead of sleeping (s; 0 = always sleep).
         local_echo: the RS-485 adapter echoes every request; read and check the echo before the reply.
+        tight_sleep: set the timer slack of the thread that runs transactions to 1 µs (Linux), so the
+            silence wait overshoots by tens of µs instead of ~50–100 µs; affects every timer of that thread
+            (see :mod:`instruments.timer_slack`). The silence is never shortened.
 
     Raises:
         ConfigurationError: negative retries or a non-positive timeout.
@@ -148,10 +156,12 @@ class ModbusClient:
         retries: int | None = None,
         spin_s: float = 0.0,
         local_echo: bool = False,
+        tight_sleep: bool = False,
     ) -> None:
         self.link = link
         self.spin_s = spin_s
         self.local_echo = local_echo
+        self.tight_sleep = tight_sleep
         self.baudrate = baudrate if baudrate is not None else link.settings.baudrate
         self.silence = rtu.silence_seconds(self.baudrate, spec_fixed=spec_silence)
         self.timeout = link.settings.timeout if timeout is None else timeout
@@ -187,6 +197,8 @@ class ModbusClient:
         if wait <= 0:
             return
         if wait > self.spin_s:
+            if self.tight_sleep:
+                tighten_timer_slack()  # once per thread
             time.sleep(wait - self.spin_s)
         while time.monotonic() < target:
             pass
@@ -278,17 +290,17 @@ class ModbusClient:
     # ------------------------------------------------------------------ register access
     def read_holding_registers(self, slave: int, start: int, count: int) -> list[int]:
         """FC03: ``count`` holding registers from ``start`` (0-based protocol addresses)."""
-        return self.transaction(rtu.encode_read(slave, rtu.READ_HOLDING, start, count)).values
+        return self.transaction(_encode_read(slave, rtu.READ_HOLDING, start, count)).values
 
     def read_input_registers(self, slave: int, start: int, count: int) -> list[int]:
         """FC04: ``count`` input registers from ``start``."""
-        return self.transaction(rtu.encode_read(slave, rtu.READ_INPUT, start, count)).values
+        return self.transaction(_encode_read(slave, rtu.READ_INPUT, start, count)).values
 
     def read_registers(
         self, slave: int, start: int, count: int, function: int = rtu.READ_HOLDING
     ) -> Transaction:
         """FC03/FC04 returning the whole :class:`Transaction` (frames for the audit trail)."""
-        return self.transaction(rtu.encode_read(slave, function, start, count))
+        return self.transaction(_encode_read(slave, function, start, count))
 
     def write_register(self, slave: int, register: int, value: int) -> None:
         """FC06: write one register (0..65535); slave 0 broadcasts."""
@@ -303,7 +315,7 @@ class ModbusClient:
         self, slave: int, register: int, *, function: int = rtu.READ_HOLDING, word_order: str = "ABCD"
     ) -> float:
         """A float32 held in two registers from ``register``, in ``word_order``."""
-        regs = self.transaction(rtu.encode_read(slave, function, register, 2)).values
+        regs = self.transaction(_encode_read(slave, function, register, 2)).values
         return rtu.registers_to_float32(regs, word_order)
 
     def write_float(self, slave: int, register: int, value: float, *, word_order: str = "ABCD") -> None:
@@ -320,7 +332,7 @@ class ModbusClient:
         word_order: str = "ABCD",
     ) -> int:
         """A 32-bit integer held in two registers from ``register``."""
-        regs = self.transaction(rtu.encode_read(slave, function, register, 2)).values
+        regs = self.transaction(_encode_read(slave, function, register, 2)).values
         return (
             rtu.registers_to_int32(regs, word_order) if signed else rtu.registers_to_uint32(regs, word_order)
         )

@@ -34,6 +34,7 @@ from instruments.clock import Clock, RealClock
 from instruments.errors import ConfigurationError, LinkDown, ProtocolError
 from instruments.sim.base import SimDevice
 from instruments.sim.faults import FaultEvent, FaultInjector, FaultSpec
+from instruments.timer_slack import tighten_timer_slack
 
 __all__ = ["PtySimServer"]
 
@@ -206,6 +207,7 @@ class PtySimServer:
         buf = b""
         last_rx = time.monotonic()
         self._real_clock = type(self.clock) is RealClock
+        tighten_timer_slack()  # this thread stands for the wire: wake up on time (instruments.timer_slack)
         while not self._stop.is_set():
             self._schedule()
             fd = self._master
