@@ -251,7 +251,35 @@ def run_full_demo(
         wall=wall,
         clock=clock,
     )
-    issuable = [summary["calibration_id"]] if summary["decision"] in ("pass", "fail") else []
+    from calib_service.demo_families import run_family_demos
+
+    progress("one calibration of each other family on simulated benches")
+    family_ids = run_family_demos(
+        session_factory=session_factory, out_dir=options.out_dir, today=today, progress=progress, wall=wall
+    )
+    with session_factory() as session:
+        # the family benches are the centre's own runs; in the demo they were all ordered by one customer
+        customer = seed_reference_data(session=session, as_of=today).customer
+        for cal_id in family_ids:
+            cal = get_calibration(session=session, calibration_id=cal_id)
+            if cal.customer_id is None:
+                cal.customer_id = customer.id
+        session.commit()
+        all_ids = [summary["calibration_id"], *family_ids]
+        done = [get_calibration(session=session, calibration_id=i) for i in all_ids]
+        summary["families"] = [
+            {
+                "calibration_id": c.id,
+                "number": c.number,
+                "procedure": c.procedure.code,
+                "family": c.procedure.family,
+                "decision": c.decision,
+                "status": c.status,
+            }
+            for c in done
+        ]
+    # an undetermined verification is not certified: it stays open (待定) for re-measurement or the approver
+    issuable = [c["calibration_id"] for c in summary["families"] if c["decision"] != "undetermined"]
     progress("reviewing, approving and issuing certificates; writing the annual evidence report")
     year = today.year if today.month > 6 else today.year - 1
     docs = write_demo_documents(

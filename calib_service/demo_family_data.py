@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calib_service.models import Equipment, User
+from calib_service.models import Equipment, MeasurementStandard, User
 from calib_service.procedures.registry import entries
 from calib_service.records import grant_authorisation
 from calib_service.records.competence import authorisations_of
@@ -25,7 +25,7 @@ from calib_service.services.standards import add_certificate, register_standard
 
 __all__ = ["STANDARDS", "TECHNICIAN", "StandardData", "seed_family_references"]
 
-TECHNICIAN = "zhao.min"
+TECHNICIAN = "chen.jing"
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,32 @@ def _user(session: Session, username: str, full_name: str, roles: str) -> User:
     return found
 
 
+#: The top of each chain (DEMO data: names as in the national hierarchy, numbers invented):
+#: a national primary standard per quantity, or for gas cylinders the certified reference material
+#: and its producer.
+UPSTREAM: dict[str, tuple[str, str]] = {
+    "water": ("国家水流量计量基准 (DEMO)", "national_primary"),
+    "gas": ("国家气体流量计量基准 (DEMO)", "national_primary"),
+    "heat": ("国家热量计量基准 (DEMO)", "national_primary"),
+    "electrical": ("国家直流电压计量基准 (约瑟夫森, DEMO)", "national_primary"),
+    "crm": ("氮中二氧化碳气体标准物质 GBW(E) (DEMO)", "reference_material"),
+}
+
+
+def _upstream(session: Session, std: StandardData) -> MeasurementStandard:
+    key = std.family if std.kind == "standard" else "crm"
+    name, level = UPSTREAM[key]
+    return register_standard(
+        session=session,
+        name=name,
+        holder="中国计量科学研究院 (NIM)",
+        level=level,
+        external=True,
+        crm_number="GBW(E)-DEMO-0001" if level == "reference_material" else None,
+        quantity=std.description,
+    )
+
+
 def seed_family_references(*, session: Session, as_of: date, technician: str = TECHNICIAN) -> User:
     """Register (idempotently) the families' standards, certificates, CMCs and the technician.
 
@@ -135,7 +161,7 @@ def seed_family_references(*, session: Session, as_of: date, technician: str = T
     Returns:
         The technician.
     """
-    tech = _user(session, technician, "赵敏", "technician")
+    tech = _user(session, technician, "陈静", "technician")
     manager = _user(session, "demo.manager", "演示负责人", "manager")
     for std in STANDARDS.values():
         if session.scalars(select(Equipment).where(Equipment.serial == std.serial)).first() is not None:
@@ -164,14 +190,15 @@ def seed_family_references(*, session: Session, as_of: date, technician: str = T
             session=session,
             equipment=eq,
             number=f"DEMO-CERT-{std.serial}",
-            issuing_lab="(demo provincial institute)",
+            issuing_lab="中国计量科学研究院 (NIM)",
             calibration_date=as_of - timedelta(days=60),
             due_date=as_of + timedelta(days=300),
             expanded_uncertainty=std.u,
             uncertainty_unit=std.unit,
             coverage_factor=2.0,
             quantity=std.description,
-            upstream_text="(demo) national standard",
+            upstream=_upstream(session, std),
+            upstream_text=UPSTREAM[std.family if std.kind == "standard" else "crm"][0],
         )
     granted = {
         a.procedure_code for a in authorisations_of(session=session, user=tech) if a.revoked_at is None

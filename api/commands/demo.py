@@ -77,6 +77,11 @@ def _run(args: argparse.Namespace) -> int:
           f"class {summary['dut']['accuracy_class']}  rule {summary['decision_rule']}")
     print(results_table(summary))
     print(f"result: {summary['decision']}  ({summary['readings']} raw readings stored)")
+    print()
+    print("all families / 各类器具:")
+    for c in summary["families"]:
+        outcome = c["decision"] or "calibration (no decision)"
+        print(f"  {c['number']}  {c['family']:<12} {outcome:<26} {c['procedure']}")
     docs = summary["documents"]
     for number, cert in sorted(docs["certificates"].items()):
         print(f"certificate {number} ({cert['kind']}): {len(cert.get('files', []))} files")

@@ -225,12 +225,13 @@ def _traceability(session: Session, cal: Calibration, standards: tuple[StandardU
 
 
 def _point(p: CalibrationPoint) -> MeasurementPoint:
+    check = bool(p.parameters.get("check"))  # drift, repeatability, T90: value against limit, no budget
     return MeasurementPoint(
         label=Text(p.label),
         error=p.error,
         error_unit=p.error_unit,
-        uncertainty=p.expanded_uncertainty,
-        k=p.coverage_factor,
+        uncertainty=None if check else p.expanded_uncertainty,
+        k=None if check else p.coverage_factor,
         reference_value=p.reference_value,
         indication=p.indication,
         value_unit=p.reference_unit or p.indication_unit,

@@ -199,8 +199,9 @@ class MeasurementPoint:
         label: The test point, e.g. ``Ib, cosφ=1``.
         error: The error found (the measurand reported).
         error_unit: Unit of ``error``, ``mpe`` and ``uncertainty`` (pint style).
-        uncertainty: Expanded uncertainty U of ``error``.
-        k: Coverage factor of U.
+        uncertainty: Expanded uncertainty U of ``error``; None for a check the regulation judges by
+            comparing the value with its limit (response time, drift, repeatability), which has no budget.
+        k: Coverage factor of U (None exactly when ``uncertainty`` is None).
         reference_value: Value of the standard, or None when not reported.
         indication: Indication of the item, or None when not reported.
         value_unit: Unit of ``reference_value`` and ``indication``.
@@ -212,8 +213,8 @@ class MeasurementPoint:
     label: Text
     error: float
     error_unit: str
-    uncertainty: float
-    k: float
+    uncertainty: float | None
+    k: float | None
     reference_value: float | None = None
     indication: float | None = None
     value_unit: str = ""
@@ -387,12 +388,14 @@ def _check_points(data: CertificateData) -> None:
             raise _fail(data, f"result set {rs.name.zh!r} has no points")
         for p in rs.points:
             where = f"point {p.label.zh!r} of result set {rs.name.zh!r}"
+            if (p.uncertainty is None) != (p.k is None):
+                raise _fail(data, f"{where}: give both U and k, or neither (a check without a budget)")
             for name, value in (("error", p.error), ("uncertainty", p.uncertainty), ("k", p.k)):
-                if not math.isfinite(value):
+                if value is not None and not math.isfinite(value):
                     raise _fail(data, f"{where}: {name} = {value!r} is not a finite number")
-            if p.uncertainty < 0:
+            if p.uncertainty is not None and p.uncertainty < 0:
                 raise _fail(data, f"{where}: expanded uncertainty {p.uncertainty!r} is negative")
-            if p.k < 1:
+            if p.k is not None and p.k < 1:
                 raise _fail(data, f"{where}: coverage factor k = {p.k!r} is below 1")
             if not 0 < p.coverage_probability <= 1:
                 raise _fail(

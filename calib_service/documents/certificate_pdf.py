@@ -82,7 +82,10 @@ def point_cells(point: MeasurementPoint, lang: str, *, units_in_cells: bool = Tr
     def q(value: str, unit: str) -> str:
         return _qty(value, unit) if units_in_cells else value
 
-    error, u, _ = round_result(point.error, point.uncertainty)
+    if point.uncertainty is None:
+        error, u = format_number(point.error), "—"
+    else:
+        error, u, _ = round_result(point.error, point.uncertainty)
     ref = "" if point.reference_value is None else q(format_number(point.reference_value), point.value_unit)
     ind = "" if point.indication is None else q(format_number(point.indication), point.value_unit)
     mpe = "" if point.mpe is None else q("±" + format_number(point.mpe), point.error_unit)
@@ -92,8 +95,8 @@ def point_cells(point: MeasurementPoint, lang: str, *, units_in_cells: bool = Tr
         ind,
         q(error, point.error_unit),
         mpe,
-        q(u, point.error_unit),
-        format_number(point.k),
+        u if point.uncertainty is None else q(u, point.error_unit),
+        "—" if point.k is None else format_number(point.k),
         _decision(point.decision, lang),
     ]
 

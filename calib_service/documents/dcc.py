@@ -258,15 +258,18 @@ def _point_result(results: _E, point: MeasurementPoint, langs: tuple[str, ...]) 
     res = _d(results, "result")
     _text(res, "name", point.label, langs)
     data_el = _d(res, "data")
-    error, u, _ = round_result(point.error, point.uncertainty)
-    _real(
-        _quantity(data_el, _lbl("col.error"), langs),
-        error,
-        point.error_unit,
-        u,
-        point.k,
-        point.coverage_probability,
-    )
+    if point.uncertainty is None or point.k is None:  # a check judged against its limit: no budget
+        _real(_quantity(data_el, _lbl("col.error"), langs), format_number(point.error), point.error_unit)
+    else:
+        error, u, _ = round_result(point.error, point.uncertainty)
+        _real(
+            _quantity(data_el, _lbl("col.error"), langs),
+            error,
+            point.error_unit,
+            u,
+            point.k,
+            point.coverage_probability,
+        )
     if point.reference_value is not None:
         _real(
             _quantity(data_el, _lbl("col.reference"), langs),

@@ -27,6 +27,9 @@ _CANONICAL: dict[str, tuple[str, str]] = {
     "dimensionless": ("", "\\one"),
     "percent": ("%", "\\percent"),
     "percent_RH": ("%RH", "\\percent"),
+    # referenced (fiducial) error of analysers, % of full scale; D-SI has no "of full scale", the quantity's
+    # name says what the percentage refers to
+    "% FS": ("%FS", "\\percent"),
     "ppm": ("μmol/mol", "\\micro\\mole\\per\\mole"),
     "ppb": ("nmol/mol", "\\nano\\mole\\per\\mole"),
     "mol/mol": ("mol/mol", "\\mole\\per\\mole"),

@@ -48,7 +48,10 @@ def test_demo_command_as_installed(tmp_path: Path) -> None:
     suffixes = {Path(p).suffix for p in summary["documents"]["evidence"].values()}
     assert suffixes == {".pdf", ".xlsx", ".html", ".json"}
     seeded = summary["documents"]["seeded_calibrations"]
-    assert _calibration_rows(env["CALIB_DATABASE_URL"]) == 1 + len(seeded)
+    assert _calibration_rows(env["CALIB_DATABASE_URL"]) == len(summary["families"]) + len(seeded)
+    families = {c["family"]: c["decision"] for c in summary["families"]}
+    assert {"electricity", "water", "gas", "heat", "co2", "cems", "comparison"} <= set(families)
+    assert "fail" in families.values() and "undetermined" in families.values()
 
 
 def test_help_lists_verbs(capsys: pytest.CaptureFixture[str]) -> None:
