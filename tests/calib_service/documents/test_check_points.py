@@ -40,7 +40,7 @@ def test_check_row_has_no_uncertainty(dcc_xsd: Path) -> None:
     validate_dcc(xml, dcc_xsd)
     root = etree.fromstring(xml)
     results = root.findall(".//dcc:result", NS)
-    check = [r for r in results if "T90" in "".join(r.itertext())][0]
+    check = next(r for r in results if "T90" in "".join(r.itertext()))
     assert check.find(".//si:expandedUnc", NS) is None
     assert check.find(".//si:value", NS).text == "30"
     others = [r for r in results if r is not check]
