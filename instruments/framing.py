@@ -18,10 +18,11 @@ Three strategies cover the protocols of the centre:
 
 Optional read-size hint: a framer may also define ``expected(buffer) -> int | None``, a *lower bound* on
 the total length of the frame that starts ``buffer`` (exact once the header tells the length), or None
-when it cannot say. :meth:`instruments.link.SerialLink.read_frame` then asks the port for exactly the
-missing bytes in one blocking read instead of polling the input count; because the hint never exceeds
-the frame, it can neither read into the next frame nor wait past a complete one. A framer without the
-method (or answering None) is read with whatever the port holds.
+when it cannot say. Where :meth:`instruments.link.SerialLink.read_frame` reads through pyserial
+(``loop://``, other URL handlers, non-POSIX ports) it then asks for exactly the missing bytes in one
+blocking read instead of polling the input count; because the hint never exceeds the frame, such a read
+never waits past a complete frame. On a POSIX tty/pty the link waits on the descriptor and takes what has
+arrived, and needs no hint. Either way, bytes after a frame stay pending for the next read.
 """
 
 from __future__ import annotations

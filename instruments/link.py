@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import select
 import stat
 import termios
 import threading
@@ -235,12 +236,36 @@ def _errno_of(exc: BaseException) -> int | None:
     return errno.EINVAL if "Invalid argument" in str(exc) else None
 
 
+def _read_fd(fd: int, left: float) -> bytes:
+    """Wait up to ``min(left, POLL_S)`` for input on a non-blocking POSIX port; return what has arrived.
+
+    Bytes beyond the current frame are fine: read_frame keeps them pending for the next read.
+
+    Raises:
+        serial.SerialException: readable but no data (the device hung up), like pyserial's read.
+        OSError: from the system calls (EIO after a hang-up).
+    """
+    ready, _, _ = select.select((fd,), (), (), POLL_S if left > POLL_S else max(left, 0.0))
+    if not ready:
+        return b""
+    try:
+        chunk = os.read(fd, 4096)
+    except BlockingIOError:  # spurious readiness
+        return b""
+    if not chunk:
+        raise serial.SerialException(
+            "device reports readiness to read but returned no data (device disconnected?)"
+        )
+    return chunk
+
+
 @dataclass
 class _State:
     ser: Any = None
     pending: bytes = b""
     last_activity: float = 0.0
     tx_end: float = 0.0
+    fd: int | None = None
     next_reopen: float | None = None
     backoff: float = 0.0
     down_reason: str = ""
@@ -308,6 +333,7 @@ class SerialLink:
         """Close the port (idempotent); a later call reopens it."""
         with self.lock:
             ser, self._st.ser = self._st.ser, None
+            self._st.fd = None
             self._st.pending = b""
             self._st.next_reopen = None
             if ser is not None:
@@ -391,6 +417,9 @@ class SerialLink:
                 f"opened {applied['bytesize']}{applied['parity']}{s.describe()[-1]} (bytes pass unchanged)"
             )
         self._st.ser = ser
+        # a plain POSIX port (real tty or pty): read_frame waits on the descriptor itself, one select +
+        # one read per chunk (pyserial's read(n) adds a timeout object, an abort pipe and a loop per call)
+        self._st.fd = fd if type(ser) is serial.Serial and isinstance(fd, int) else None
         self._st.applied = applied
         self._st.pending = b""
         self._st.next_reopen = None
@@ -425,6 +454,7 @@ class SerialLink:
         st = self._st
         reason = f"{what} failed: {_reason(exc)}"
         ser, st.ser = st.ser, None
+        st.fd = None
         if ser is not None:
             with contextlib.suppress(*_IO_ERRORS):
                 ser.close()
@@ -546,6 +576,7 @@ class SerialLink:
             ibt = None if gap is not None else s.inter_byte_timeout
             expected: Callable[[bytes], int | None] | None = getattr(framer, "expected", None)
             feed = framer.feed
+            fd = st.fd
             monotonic = time.monotonic
             try:
                 while True:
@@ -581,7 +612,10 @@ class SerialLink:
                         got = f"; got {len(buf)} byte(s) of an incomplete frame" if buf else ""
                         raise InstrumentTimeout(f"no complete reply on {self.port} within {total} s{got}")
                     try:
-                        chunk = ser.read(want if want > 0 else max(1, ser.in_waiting))
+                        if fd is not None:
+                            chunk = _read_fd(fd, deadline - now)
+                        else:
+                            chunk = ser.read(want if want > 0 else max(1, ser.in_waiting))
                     except _IO_ERRORS as exc:
                         buf = b""  # the port is closed: partial bytes are noted with the hang-up
                         raise self._io_error("read", exc) from exc

@@ -204,3 +204,25 @@ def test_paced_simulator_takes_the_wire_time() -> None:
         # 8 + 25 bytes at 10 bits per byte and 1200 baud = 275 ms on the simulated wire
         assert time.monotonic() - t0 >= 0.275 - 0.01
         link.close()
+
+
+class Mute:
+    framer = TerminatorFramer(b"\r\n")
+
+    def handle(self, request: bytes) -> bytes | None:
+        return None
+
+
+def test_hangup_during_a_pty_read_is_link_down_and_partial_bytes_stay_out() -> None:
+    with PtySimServer(Mute()) as server:
+        link = SerialLink(LinkSettings(server.path, timeout=2.0, drain=False))
+        link.write(b"hello\r\n")
+        timer = threading.Timer(0.1, server.hangup)
+        timer.start()
+        t0 = time.monotonic()
+        with pytest.raises(LinkDown, match="went away"):
+            link.read_frame(TerminatorFramer(b"\r\n"))
+        assert time.monotonic() - t0 < 1.0  # not the 2 s reply timeout
+        timer.join()
+        assert not link.is_open
+        link.close()
