@@ -13,10 +13,11 @@ import base64
 import binascii
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 
 from api.auth import require_role
@@ -73,6 +74,11 @@ from calib_service.traceability import (
 router = APIRouter(tags=["traceability"])
 
 SVG_MEDIA = "image/svg+xml"
+SVG_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {SVG_MEDIA: {"schema": {"type": "string"}}}}
+}
+#: A database id as a path parameter: bounded so out-of-range numbers get 422, not a database error.
+Id = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
 EquipmentKeeper = Annotated[User, Depends(require_role("technician", "manager"))]
 Staff = Annotated[User, Depends(require_role("technician", "reviewer", "approver", "manager"))]
@@ -140,7 +146,7 @@ def standards_due(
 
 
 @router.get("/standards/{standard_id}", response_model=StandardDetail)
-def standards_get(standard_id: int, session: SessionDep) -> StandardDetail:
+def standards_get(standard_id: Id, session: SessionDep) -> StandardDetail:
     """One standard with the certificates of its equipment."""
     standard = get_standard(session=session, standard_id=standard_id)
     certs = [c for e in standard.equipment for c in certificates_of(session=session, equipment_id=e.id)]
@@ -156,7 +162,7 @@ def standards_get(standard_id: int, session: SessionDep) -> StandardDetail:
     status_code=status.HTTP_201_CREATED,
 )
 def certificates_create(
-    standard_id: int, body: CertificateCreate, session: SessionDep, request: Request, user: EquipmentKeeper
+    standard_id: Id, body: CertificateCreate, session: SessionDep, request: Request, user: EquipmentKeeper
 ) -> CertificatePublic:
     """Record an incoming certificate of one piece of the standard's equipment (scan stored by sha256)."""
     standard = get_standard(session=session, standard_id=standard_id)
@@ -188,7 +194,7 @@ def certificates_create(
 
 
 @router.get("/certificates/{certificate_id}/file")
-def certificate_file(certificate_id: int, session: SessionDep, request: Request) -> Response:
+def certificate_file(certificate_id: Id, session: SessionDep, request: Request) -> Response:
     """The scanned file of a certificate, checked against its sha256."""
     cert = session.get(StandardCertificate, certificate_id)
     if cert is None:
@@ -205,7 +211,7 @@ def certificate_file(certificate_id: int, session: SessionDep, request: Request)
     "/standards/{standard_id}/checks", response_model=CheckPublic, status_code=status.HTTP_201_CREATED
 )
 def checks_create(
-    standard_id: int, body: CheckCreate, session: SessionDep, user: EquipmentKeeper
+    standard_id: Id, body: CheckCreate, session: SessionDep, user: EquipmentKeeper
 ) -> CheckPublic:
     """Record an intermediate check (期间核查) judged against its control limits."""
     standard = get_standard(session=session, standard_id=standard_id)
@@ -231,7 +237,7 @@ def checks_create(
 
 
 @router.get("/standards/{standard_id}/checks", response_model=list[CheckPublic])
-def checks_list(standard_id: int, session: SessionDep) -> list[CheckPublic]:
+def checks_list(standard_id: Id, session: SessionDep) -> list[CheckPublic]:
     """Every intermediate check of the standard's equipment."""
     standard = get_standard(session=session, standard_id=standard_id)
     checks = [c for e in standard.equipment for c in list_checks(session=session, equipment_id=e.id)]
@@ -239,14 +245,14 @@ def checks_list(standard_id: int, session: SessionDep) -> list[CheckPublic]:
 
 
 @router.get("/equipment/{equipment_id}/control-chart", response_model=ControlChartPublic)
-def chart_json(equipment_id: int, point: str, session: SessionDep) -> ControlChartPublic:
+def chart_json(equipment_id: Id, point: str, session: SessionDep) -> ControlChartPublic:
     """The control chart of one check point."""
     equipment = get_equipment(session=session, equipment_id=equipment_id)
     return ControlChartPublic(**control_chart(session=session, equipment=equipment, point=point).to_dict())
 
 
-@router.get("/equipment/{equipment_id}/control-chart.svg")
-def chart_svg(equipment_id: int, point: str, session: SessionDep) -> Response:
+@router.get("/equipment/{equipment_id}/control-chart.svg", response_class=Response, responses=SVG_RESPONSE)
+def chart_svg(equipment_id: Id, point: str, session: SessionDep) -> Response:
     """The control chart of one check point as SVG."""
     equipment = get_equipment(session=session, equipment_id=equipment_id)
     chart = control_chart(session=session, equipment=equipment, point=point)
@@ -255,7 +261,7 @@ def chart_svg(equipment_id: int, point: str, session: SessionDep) -> Response:
 
 @router.get("/standards/{standard_id}/impact", response_model=ImpactPublic)
 def standards_impact(
-    standard_id: int, session: SessionDep, since: date | None = None, until: date | None = None
+    standard_id: Id, session: SessionDep, since: date | None = None, until: date | None = None
 ) -> ImpactPublic:
     """Every calibration and certificate that used the standard in the window, at any depth, with the
     customers to notify. ``since`` defaults to its last good calibration before ``until`` (or today)."""
@@ -270,13 +276,13 @@ def standards_impact(
 
 
 @router.get("/calibrations/{calibration_id}/trace", response_model=TracePublic)
-def calibration_trace(calibration_id: int, session: SessionDep) -> TracePublic:
+def calibration_trace(calibration_id: Id, session: SessionDep) -> TracePublic:
     """The chain of a calibration to a national standard or CRM, with each link's U and validity."""
     return TracePublic(**trace_calibration(session=session, calibration_id=calibration_id).to_dict())
 
 
-@router.get("/calibrations/{calibration_id}/trace.svg")
-def calibration_trace_svg(calibration_id: int, session: SessionDep) -> Response:
+@router.get("/calibrations/{calibration_id}/trace.svg", response_class=Response, responses=SVG_RESPONSE)
+def calibration_trace_svg(calibration_id: Id, session: SessionDep) -> Response:
     """The chain of a calibration as an SVG diagram."""
     svg = chain_svg(trace_calibration(session=session, calibration_id=calibration_id))
     return Response(svg, media_type=SVG_MEDIA)
@@ -288,7 +294,7 @@ def centre_json(session: SessionDep, as_of: date | None = None) -> CentrePublic:
     return CentrePublic(**centre_graph(session=session, as_of=as_of or _today()).to_dict())
 
 
-@router.get("/traceability/centre.svg")
+@router.get("/traceability/centre.svg", response_class=Response, responses=SVG_RESPONSE)
 def centre_diagram(session: SessionDep, as_of: date | None = None) -> Response:
     """The hierarchy of all standards as an SVG diagram (like a 计量检定系统表)."""
     return Response(centre_svg(centre_graph(session=session, as_of=as_of or _today())), media_type=SVG_MEDIA)
@@ -317,7 +323,7 @@ def nonconformities_list(
 
 
 @router.get("/nonconformities/{nonconformity_id}", response_model=NonconformityPublic)
-def nonconformities_get(nonconformity_id: int, session: SessionDep) -> NonconformityPublic:
+def nonconformities_get(nonconformity_id: Id, session: SessionDep) -> NonconformityPublic:
     """One nonconformity with its impacts and actions."""
     return NonconformityPublic.model_validate(
         get_nonconformity(session=session, nonconformity_id=nonconformity_id)
@@ -330,7 +336,7 @@ def nonconformities_get(nonconformity_id: int, session: SessionDep) -> Nonconfor
     status_code=status.HTTP_201_CREATED,
 )
 def nonconformities_action(
-    nonconformity_id: int, body: ActionCreate, session: SessionDep, user: QualityManager
+    nonconformity_id: Id, body: ActionCreate, session: SessionDep, user: QualityManager
 ) -> ActionPublic:
     """Append an action (evaluate, recall, notify_customer, return_to_service, close, …)."""
     fields = body.model_dump()
