@@ -164,6 +164,7 @@ def test_evidence_routes(client_and_ids: tuple[httpx.Client, dict[str, int]]) ->
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
 
+@pytest.mark.sqlite_only  # the CLI path is the same on both backends; the services are tested on both
 def test_cli_certificate_and_evidence(
     store: Path,
     engine: Engine,
@@ -171,8 +172,6 @@ def test_cli_certificate_and_evidence(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the CLI path is the same on both backends; covered on SQLite")
     url = engine.url.render_as_string(hide_password=False)
     with make_session_factory(engine)() as session:
         lab_ = lab(session)

@@ -63,16 +63,6 @@ class World:
 
 
 #: Tests of the HTTP layer alone (same code on both backends): run on SQLite only, to keep the file quick.
-SQLITE_ONLY = frozenset(
-    {
-        "test_only_health_and_docs_are_public",
-        "test_login_token_and_revocation",
-        "test_roles",
-        "test_authorisations_by_manager_only",
-        "test_request_size_limit",
-        "test_pagination_is_bounded",
-    }
-)
 
 
 @pytest.fixture
@@ -83,8 +73,6 @@ def world(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[World]:
-    if engine.dialect.name != "sqlite" and request.node.originalname in SQLITE_ONLY:
-        pytest.skip("HTTP layer only: covered on SQLite")
     monkeypatch.setattr(wf, "_traceability_check", lambda: None)  # the chain itself is tested elsewhere
     with make_session_factory(engine)() as s:
         staff = make_staff(s)
@@ -106,6 +94,7 @@ def world(
     yield World(base, tokens, staff)
 
 
+@pytest.mark.sqlite_only  # HTTP layer only; its services run on both backends
 def test_only_health_and_docs_are_public(world: World) -> None:
     with world.client(None) as anon:
         assert anon.get("/health").status_code == 200
@@ -130,6 +119,7 @@ def test_only_health_and_docs_are_public(world: World) -> None:
         assert forged.get("/calibrations").status_code == 401
 
 
+@pytest.mark.sqlite_only  # HTTP layer only; its services run on both backends
 def test_login_token_and_revocation(world: World, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     with world.client(None) as anon:
@@ -168,6 +158,7 @@ ROLE_MATRIX: list[tuple[str, str, str, dict[str, object] | None, bool]] = [
 ]
 
 
+@pytest.mark.sqlite_only  # HTTP layer only; its services run on both backends
 def test_roles(world: World) -> None:
     """Each role allowed and refused where it should be (one request per row of the matrix)."""
     for who, method, path, body, allowed in ROLE_MATRIX:
@@ -180,6 +171,7 @@ def test_roles(world: World) -> None:
             assert r.json()["title"] == "Forbidden"
 
 
+@pytest.mark.sqlite_only  # HTTP layer only; its services run on both backends
 def test_authorisations_by_manager_only(world: World) -> None:
     body = {"procedure_code": "JJG 162-2019", "valid_from": "2026-01-01", "valid_until": "2026-12-31"}
     tech_id = world.staff.tech.id
@@ -307,6 +299,7 @@ def test_attachments_are_checked_on_read(
     assert r.status_code == 409 and "altered" in r.json()["detail"]
 
 
+@pytest.mark.sqlite_only  # HTTP layer only; its services run on both backends
 def test_request_size_limit(world: World) -> None:
     big = dict(JOB, notes="x" * (2 * 1024 * 1024))
     with world.client("tech") as tech:
@@ -314,6 +307,7 @@ def test_request_size_limit(world: World) -> None:
     assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.sqlite_only  # HTTP layer only; its services run on both backends
 def test_pagination_is_bounded(world: World) -> None:
     with world.client("auditor") as aud:
         assert aud.get("/jobs", params={"limit": 501}).status_code == 422

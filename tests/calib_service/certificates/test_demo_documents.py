@@ -30,9 +30,8 @@ def test_validity_doctests() -> None:
     assert result.failed == 0 and result.attempted >= 4
 
 
+@pytest.mark.sqlite_only  # the demo's serial run is covered on both backends by test_demo_e2e
 def test_demo_documents(engine: Engine, tmp_path: Path) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the demo's serial run is covered on both backends by test_demo_e2e; documents on SQLite")
     factory = make_session_factory(engine)
     summary = run_demo(
         session_factory=factory,

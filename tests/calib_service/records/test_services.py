@@ -238,9 +238,8 @@ def test_search_and_export(session: Session, staff: Staff) -> None:
     assert body["total"] == 2 and body["records"][0]["started_at"].startswith("2026-06-01T08:00:00")
 
 
+@pytest.mark.sqlite_only  # SQLite's writer lock; PostgreSQL's concurrency has its own test
 def test_sqlite_busy_becomes_conflict(engine: Engine, staff: Staff) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite writer lock")
     path = engine.url.database
     assert path
     blocker = sqlite3.connect(path, isolation_level=None)
