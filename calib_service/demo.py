@@ -29,6 +29,7 @@ from calib_service.procedures.jjg596_run import (
     run_basic_error,
     run_register_reading,
 )
+from calib_service.records.users import count_users
 from calib_service.reporting import summary_of, write_report
 from calib_service.runner import ProgressFn, RunContext
 from calib_service.services.calibrations import (
@@ -135,6 +136,7 @@ def run_demo(
         address = meter.read_address()
         progress(f"meter under test answers at address {address}")
         with session_factory() as session:
+            admin_created = count_users(session=session) == 0
             refs = seed_reference_data(session=session, as_of=today)
             cert = assert_usable(session=session, equipment=refs.standard_meter, day=today)
             floor = cmc_floor(session=session, equipment_id=refs.standard_meter.id, day=today)
@@ -222,6 +224,7 @@ def run_demo(
         session.commit()
         full = get_calibration(session=session, calibration_id=cal_id)
         summary = summary_of(full, rule_text=RULE_TEXT[full.decision_rule])
+    summary["admin_created"] = admin_created
     write_report(summary, options.out_dir)
     return summary
 

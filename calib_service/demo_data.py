@@ -23,13 +23,18 @@ from calib_service.models import (
     User,
 )
 from calib_service.procedures import jjg596
+from calib_service.records.users import count_users, create_user
 from calib_service.services.calibrations import ensure_procedure
 from calib_service.services.equipment import get_or_create_customer, register_equipment
 from calib_service.services.standards import add_certificate, register_standard
 
-__all__ = ["DemoRefs", "seed_reference_data"]
+__all__ = ["DEMO_ADMIN", "DemoRefs", "seed_reference_data"]
 
 CENTRE = "重庆市碳计量中心（演示）"
+
+#: The demo's administrator, created only in an empty database (the records bootstrap path), so that
+#: ``calib serve`` can be signed into after the demo. Demo data: never use it on a real database.
+DEMO_ADMIN = ("demo.admin", "calib-demo-2026")
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,15 @@ def seed_reference_data(*, session: Session, as_of: date) -> DemoRefs:
         address="重庆市渝北区（演示地址）",
         email="energy@customer.example",
     )
+    if count_users(session=session) == 0:
+        create_user(
+            session=session,
+            actor=None,
+            username=DEMO_ADMIN[0],
+            roles=["admin", "auditor", "manager"],
+            password=DEMO_ADMIN[1],
+            full_name="演示管理员",
+        )
     technician = _user(session, "zhang.wei", "张伟", "technician")
     _user(session, "li.na", "李娜", "reviewer")
     _user(session, "wang.qiang", "王强", "approver")

@@ -18,9 +18,11 @@ def register(sub: Any) -> None:
     """Register the ``demo`` verb."""
     p = sub.add_parser(
         "demo",
-        help="verify a simulated DL/T 645 meter on a simulated bench (JJG 596-2012), store and report it",
-        description="Runs one verification end to end: serial drivers on pseudo-terminals, GUM uncertainty, "
-        "JJF 1094 decision, database, summary.json and report.md.",
+        help="the main job on simulated benches: every family, certificates, annual evidence",
+        description="Verifies a simulated DL/T 645 meter on a simulated meter bench (JJG 596-2012) end to "
+        "end (serial drivers on pseudo-terminals, GUM uncertainty, JJF 1094 decision, database), then one "
+        "calibration of each other family, reviews, approves and issues their certificates (PDF + DCC), and "
+        "writes the year's task-evidence report; outputs in --out.",
     )
     add_database_option(p)
     p.add_argument(
@@ -43,6 +45,7 @@ def _run(args: argparse.Namespace) -> int:
     from api.commands._common import open_database
     from calib_service.db import make_session_factory
     from calib_service.demo import DemoOptions, run_full_demo
+    from calib_service.demo_data import DEMO_ADMIN
     from calib_service.models import utcnow
     from calib_service.reporting import results_table
 
@@ -86,5 +89,8 @@ def _run(args: argparse.Namespace) -> int:
     for number, cert in sorted(docs["certificates"].items()):
         print(f"certificate {number} ({cert['kind']}): {len(cert.get('files', []))} files")
     print(f"annual evidence report: {len(docs['evidence'])} files; outputs in {args.out}/")
+    if summary.get("admin_created"):
+        user, password = DEMO_ADMIN
+        print(f"sign in to `calib serve` as {user} / {password} (demo data only; see README)")
     engine.dispose()
     return 0
