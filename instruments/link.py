@@ -23,6 +23,12 @@ Guarantees:
 
 Reply timeouts are wall-clock time (they are physics of the wire); the injected ``clock`` only schedules
 reopen attempts.
+
+Hot path: on a POSIX tty or pty the link writes a short frame with one non-blocking ``os.write`` (the rest,
+if the output buffer is full, through pyserial's write and its ``write_timeout``) and waits for replies on
+the descriptor (one ``select`` + one ``read`` per chunk); other ports go through pyserial, where a
+framer's ``expected()`` hint sizes each blocking read. ``LinkSettings(drain=False)`` skips the tcdrain
+after a write on links where it only costs a wake-up. Each frame gets one trace entry, one timestamp.
 """
 
 from __future__ import annotations
@@ -508,10 +514,22 @@ class SerialLink:
                 wait = st.last_activity + s.min_gap - time.monotonic()
                 if wait > 0:
                     time.sleep(wait)
+            fd = st.fd
             try:
-                ser.write(data)
+                # a POSIX port takes a short frame in one non-blocking write; anything left (output
+                # buffer full, flow control) goes through pyserial's write with its write_timeout
+                sent = os.write(fd, data) if fd is not None else 0
+                if sent < len(data):
+                    ser.write(data[sent:])
                 if s.drain:
                     ser.flush()
+            except BlockingIOError:
+                try:
+                    ser.write(data)
+                    if s.drain:
+                        ser.flush()
+                except _IO_ERRORS as exc:
+                    raise self._io_error("write", exc) from exc
             except _IO_ERRORS as exc:
                 raise self._io_error("write", exc) from exc
             now = time.monotonic()
