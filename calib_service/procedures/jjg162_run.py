@@ -27,7 +27,7 @@ from typing import Any
 
 from calib_service.errors import RecordValidationError
 from calib_service.procedures import jjg162, water
-from calib_service.procedures.run_support import Station
+from calib_service.procedures.run_support import Station, Take, bench_run
 
 __all__ = ["REQUIRED_ROLES", "run"]
 
@@ -43,145 +43,63 @@ def _air_density(st: Station) -> float:
     )
 
 
+_METER_START = Take("meter_start", "dut", "L", "meter register at start, L", lambda d: d.read_volume())
+_METER_END = Take("meter_end", "dut", "L", "meter register at end, L", lambda d: d.read_volume())
+_WATER_TEMPERATURE = Take("water_temperature", "thermometer", "degC", "water temperature at the meter, °C")
+
+
+def _pass(flow: float, volume_l: float) -> str:
+    return f"open the valve at {flow:.4g} m³/h, pass {volume_l:g} L, close the valve"
+
+
 def _one_run(st: Station, seq: int, r: int, flow: float, volume_l: float) -> jjg162.GravimetricRun:
-    names = [f"meter_start.{r}", f"meter_end.{r}", f"balance_net.{r}", f"water_temperature.{r}"]
-    kept = st.group(seq, dict(zip(names, ("L", "L", "kg", "degC"), strict=True)))
-    if kept is not None:
-        st.say(f"[{seq}] run {r}: readings already stored, reused")
-    else:
+    def prepare() -> None:
         st.act("empty_tank", f"[{seq}] run {r}: empty the weighing tank", point=seq, run=r)
         if st.has("balance"):
             st.instruments["balance"].zero()
-        start = st.take(
-            role="dut",
-            quantity=names[0],
-            unit="L",
-            seq=seq,
-            read=lambda d: d.read_volume(),
-            prompt="meter register at start, L",
-        )
-        st.act(
-            "flow",
-            f"[{seq}] run {r}: open the valve at {flow:.4g} m³/h, pass {volume_l:g} L, close the valve",
-            point=seq,
-            run=r,
-            flow=flow,
-            volume_l=volume_l,
-            seconds=volume_l / 1000.0 / flow * 3600.0,
-        )
-        end = st.take(
-            role="dut",
-            quantity=names[1],
-            unit="L",
-            seq=seq,
-            read=lambda d: d.read_volume(),
-            prompt="meter register at end, L",
-        )
-        mass = st.take(
-            role="balance",
-            quantity=names[2],
-            unit="kg",
-            seq=seq,
-            read=lambda b: b.weight(),
-            prompt="balance net reading, kg",
-        )
-        t_w = st.take(
-            role="thermometer",
-            quantity=names[3],
-            unit="degC",
-            seq=seq,
-            read=None,
-            prompt="water temperature at the meter, °C",
-        )
-        kept = dict(zip(names, (start, end, mass, t_w), strict=True))
-    return jjg162.GravimetricRun(kept[names[0]], kept[names[1]], kept[names[2]], kept[names[3]])
+
+    balance = Take("balance_net", "balance", "kg", "balance net reading, kg", lambda b: b.weight())
+    start, end, mass, t_w = bench_run(
+        st,
+        seq,
+        r,
+        before=[_METER_START],
+        after=[_METER_END, balance, _WATER_TEMPERATURE],
+        instruction=_pass(flow, volume_l),
+        flow=flow,
+        volume_l=volume_l,
+        prepare=prepare,
+    )
+    return jjg162.GravimetricRun(start, end, mass, t_w)
 
 
 def _reference_run(st: Station, seq: int, r: int, flow: float, volume_l: float) -> jjg162.StandardMeterRun:
-    names = [
-        f"reference_start.{r}",
-        f"meter_start.{r}",
-        f"reference_end.{r}",
-        f"meter_end.{r}",
-        f"reference_temperature.{r}",
-        f"water_temperature.{r}",
-    ]
-    kept = st.group(seq, dict(zip(names, ("L", "L", "L", "L", "degC", "degC"), strict=True)))
-    if kept is not None:
-        st.say(f"[{seq}] run {r}: readings already stored, reused")
-    else:
-        volume = lambda d: d.read("volume")  # noqa: E731  (Modbus register map: totaliser, m³)
-        values = [
-            st.take(
-                role="reference",
-                quantity=names[0],
-                unit="L",
-                seq=seq,
-                read=volume,
-                prompt="reference meter totaliser at start, L",
+    volume = lambda d: d.read("volume")  # noqa: E731  (Modbus register map: totaliser, m³)
+    ref_start, meter_start, ref_end, meter_end, ref_t, water_t = bench_run(
+        st,
+        seq,
+        r,
+        before=[
+            Take("reference_start", "reference", "L", "reference meter totaliser at start, L", volume),
+            _METER_START,
+        ],
+        after=[
+            Take("reference_end", "reference", "L", "reference meter totaliser at end, L", volume),
+            _METER_END,
+            Take(
+                "reference_temperature",
+                "reference",
+                "degC",
+                "water temperature at the reference, °C",
+                lambda d: d.read("temperature"),
             ),
-            st.take(
-                role="dut",
-                quantity=names[1],
-                unit="L",
-                seq=seq,
-                read=lambda d: d.read_volume(),
-                prompt="meter register at start, L",
-            ),
-        ]
-        st.act(
-            "flow",
-            f"[{seq}] run {r}: open the valve at {flow:.4g} m³/h, pass {volume_l:g} L, close the valve",
-            point=seq,
-            run=r,
-            flow=flow,
-            volume_l=volume_l,
-            seconds=volume_l / 1000.0 / flow * 3600.0,
-        )
-        values.append(
-            st.take(
-                role="reference",
-                quantity=names[2],
-                unit="L",
-                seq=seq,
-                read=volume,
-                prompt="reference meter totaliser at end, L",
-            )
-        )
-        values.append(
-            st.take(
-                role="dut",
-                quantity=names[3],
-                unit="L",
-                seq=seq,
-                read=lambda d: d.read_volume(),
-                prompt="meter register at end, L",
-            )
-        )
-        values.append(
-            st.take(
-                role="reference",
-                quantity=names[4],
-                unit="degC",
-                seq=seq,
-                read=lambda d: d.read("temperature"),
-                prompt="water temperature at the reference, °C",
-            )
-        )
-        values.append(
-            st.take(
-                role="thermometer",
-                quantity=names[5],
-                unit="degC",
-                seq=seq,
-                read=None,
-                prompt="water temperature at the meter, °C",
-            )
-        )
-        kept = dict(zip(names, values, strict=True))
-    return jjg162.StandardMeterRun(
-        kept[names[2]] - kept[names[0]], kept[names[1]], kept[names[3]], kept[names[4]], kept[names[5]]
+            _WATER_TEMPERATURE,
+        ],
+        instruction=_pass(flow, volume_l),
+        flow=flow,
+        volume_l=volume_l,
     )
+    return jjg162.StandardMeterRun(ref_end - ref_start, meter_start, meter_end, ref_t, water_t)
 
 
 def run(st: Station) -> None:

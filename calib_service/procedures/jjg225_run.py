@@ -20,90 +20,38 @@ Parameters: ``qi``, ``qp`` (m³/h), ``dtheta`` (K, 20), ``dtheta_min`` (K, 3), `
 from __future__ import annotations
 
 from calib_service.procedures import jjg225
-from calib_service.procedures.run_support import Station
+from calib_service.procedures.run_support import Station, Take, bench_run
 
 __all__ = ["REQUIRED_ROLES", "run"]
 
 REQUIRED_ROLES: tuple[str, ...] = ("dut", "reference")
 
 
+_ENERGY_START = Take("energy_start", "dut", "kWh", "energy register at start, kWh", lambda d: d.read_heat())
+_AFTER = (
+    Take("energy_end", "dut", "kWh", "energy register at end, kWh", lambda d: d.read_heat()),
+    Take("reference_volume", "reference", "L", "reference volume, L"),
+    Take("supply_temperature", "thermometers", "degC", "reference supply temperature, °C"),
+    Take("return_temperature", "thermometers", "degC", "reference return temperature, °C"),
+)
+
+
 def _one_run(
     st: Station, seq: int, r: int, q: float, volume_l: float, supply: float, ret: float
 ) -> tuple[float, float, float]:
-    names = [
-        f"energy_start.{r}",
-        f"energy_end.{r}",
-        f"reference_volume.{r}",
-        f"supply_temperature.{r}",
-        f"return_temperature.{r}",
-    ]
-    kept = st.group(seq, dict(zip(names, ("kWh", "kWh", "L", "degC", "degC"), strict=True)))
-    if kept is not None:
-        st.say(f"[{seq}] run {r}: readings already stored, reused")
-    else:
-        values = [
-            st.take(
-                role="dut",
-                quantity=names[0],
-                unit="kWh",
-                seq=seq,
-                read=lambda d: d.read_heat(),
-                prompt="energy register at start, kWh",
-            )
-        ]
-        st.act(
-            "flow",
-            f"[{seq}] run {r}: run {volume_l:g} L at {q:.4g} m³/h, supply {supply:g} °C, return {ret:g} °C",
-            point=seq,
-            run=r,
-            flow=q,
-            volume_l=volume_l,
-            seconds=volume_l / 1000.0 / q * 3600.0,
-            supply=supply,
-            ret=ret,
-        )
-        values.append(
-            st.take(
-                role="dut",
-                quantity=names[1],
-                unit="kWh",
-                seq=seq,
-                read=lambda d: d.read_heat(),
-                prompt="energy register at end, kWh",
-            )
-        )
-        values.append(
-            st.take(
-                role="reference",
-                quantity=names[2],
-                unit="L",
-                seq=seq,
-                read=None,
-                prompt="reference volume, L",
-            )
-        )
-        values.append(
-            st.take(
-                role="thermometers",
-                quantity=names[3],
-                unit="degC",
-                seq=seq,
-                read=None,
-                prompt="reference supply temperature, °C",
-            )
-        )
-        values.append(
-            st.take(
-                role="thermometers",
-                quantity=names[4],
-                unit="degC",
-                seq=seq,
-                read=None,
-                prompt="reference return temperature, °C",
-            )
-        )
-        kept = dict(zip(names, values, strict=True))
-    return (kept[names[1]] - kept[names[0]], kept[names[2]], kept[names[3]] - kept[names[4]])
+    start, end, volume, t_supply, t_return = bench_run(
+        st,
+        seq,
+        r,
+        before=[_ENERGY_START],
+        after=_AFTER,
+        instruction=f"run {volume_l:g} L at {q:.4g} m³/h, supply {supply:g} °C, return {ret:g} °C",
+        flow=q,
+        volume_l=volume_l,
+        supply=supply,
+        ret=ret,
+    )
+    return (end - start, volume, t_supply - t_return)
 
 
 def run(st: Station) -> None:

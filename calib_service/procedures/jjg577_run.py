@@ -18,61 +18,35 @@ Parameters: ``qmin``, ``qmax`` (m³/h), ``test_volume_l`` (2000), ``runs`` (2), 
 from __future__ import annotations
 
 from calib_service.procedures import jjg577
-from calib_service.procedures.run_support import Station
+from calib_service.procedures.run_support import Station, Take, bench_run
 
 __all__ = ["REQUIRED_ROLES", "run"]
 
 REQUIRED_ROLES: tuple[str, ...] = ("dut", "reference")
 
-_TYPED = (
-    ("prover_volume", "L", "reference", "bell-prover volume delivered, L"),
-    ("barometric", "kPa", "barometer", "barometric pressure, kPa"),
-    ("prover_gauge", "kPa", "gauges", "gauge pressure in the prover, kPa"),
-    ("meter_gauge", "kPa", "gauges", "gauge pressure at the meter, kPa"),
-    ("prover_temperature", "degC", "thermometers", "gas temperature in the prover, °C"),
-    ("meter_temperature", "degC", "thermometers", "gas temperature at the meter, °C"),
+_START = Take("meter_start", "dut", "L", "meter register at start, L", lambda d: d.read_volume())
+_AFTER = (
+    Take("meter_end", "dut", "L", "meter register at end, L", lambda d: d.read_volume()),
+    Take("prover_volume", "reference", "L", "bell-prover volume delivered, L"),
+    Take("barometric", "barometer", "kPa", "barometric pressure, kPa"),
+    Take("prover_gauge", "gauges", "kPa", "gauge pressure in the prover, kPa"),
+    Take("meter_gauge", "gauges", "kPa", "gauge pressure at the meter, kPa"),
+    Take("prover_temperature", "thermometers", "degC", "gas temperature in the prover, °C"),
+    Take("meter_temperature", "thermometers", "degC", "gas temperature at the meter, °C"),
 )
 
 
 def _one_run(st: Station, seq: int, r: int, flow: float, volume_l: float) -> jjg577.GasRun:
-    names = [f"meter_start.{r}", f"meter_end.{r}", *(f"{q}.{r}" for q, _, _, _ in _TYPED)]
-    kept = st.group(seq, dict(zip(names, ("L", "L", *(u for _, u, _, _ in _TYPED)), strict=True)))
-    if kept is not None:
-        st.say(f"[{seq}] run {r}: readings already stored, reused")
-    else:
-        values = [
-            st.take(
-                role="dut",
-                quantity=names[0],
-                unit="L",
-                seq=seq,
-                read=lambda d: d.read_volume(),
-                prompt="meter register at start, L",
-            )
-        ]
-        st.act(
-            "flow",
-            f"[{seq}] run {r}: let the bell deliver {volume_l:g} L through the meter at {flow:.4g} m³/h",
-            point=seq,
-            run=r,
-            flow=flow,
-            volume_l=volume_l,
-            seconds=volume_l / 1000.0 / flow * 3600.0,
-        )
-        values.append(
-            st.take(
-                role="dut",
-                quantity=names[1],
-                unit="L",
-                seq=seq,
-                read=lambda d: d.read_volume(),
-                prompt="meter register at end, L",
-            )
-        )
-        for (_q, unit, role, prompt), name in zip(_TYPED, names[2:], strict=True):
-            values.append(st.take(role=role, quantity=name, unit=unit, seq=seq, read=None, prompt=prompt))
-        kept = dict(zip(names, values, strict=True))
-    v = [kept[n] for n in names]
+    v = bench_run(
+        st,
+        seq,
+        r,
+        before=[_START],
+        after=_AFTER,
+        instruction=f"let the bell deliver {volume_l:g} L through the meter at {flow:.4g} m³/h",
+        flow=flow,
+        volume_l=volume_l,
+    )
     return jjg577.GasRun(*v)
 
 

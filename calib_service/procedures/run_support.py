@@ -25,7 +25,7 @@ from calib_service.procedures.common import CheckResult, PointResult
 from calib_service.runner import RunContext
 from instruments.drivers.base import Reading
 
-__all__ = ["Ask", "Operator", "RunSetup", "StandardOnDay", "Station", "convert"]
+__all__ = ["Ask", "Operator", "RunSetup", "StandardOnDay", "Station", "Take", "bench_run", "convert"]
 
 #: ``ask(quantity, unit, prompt) -> value`` for a reading typed in by the technician.
 Ask = Callable[[str, str, str], float]
@@ -333,3 +333,83 @@ class Station:
         self.say(
             f"[{seq}] {check.name}: {check.value:.4g} {check.unit} (limit {check.limit:g}) → {check.decision}"
         )
+
+
+@dataclass(frozen=True)
+class Take:
+    """One reading of a bench run: stored as ``quantity.<run>`` in ``unit`` (see :func:`bench_run`).
+
+    Attributes:
+        quantity: Stored quantity name without the run number.
+        role: Bench role read.
+        unit: Unit wanted.
+        prompt: Text shown when typing in.
+        read: Reads the instrument (None: always typed in).
+    """
+
+    quantity: str
+    role: str
+    unit: str
+    prompt: str
+    read: Callable[[Any], Reading] | None = None
+
+
+def bench_run(
+    st: Station,
+    seq: int,
+    r: int,
+    *,
+    before: Sequence[Take],
+    after: Sequence[Take],
+    instruction: str,
+    flow: float,
+    volume_l: float,
+    prepare: Callable[[], None] | None = None,
+    **flow_params: Any,
+) -> list[float]:
+    """One run of a flow-meter bench: readings, the test volume passed at the test flow, readings again.
+
+    A run whose readings are all stored at point ``seq`` is reused (with a progress line); otherwise
+    ``prepare`` is called, the ``before`` readings taken, the technician asked to pass ``volume_l`` at
+    ``flow`` (operator action ``flow``), and the ``after`` readings taken, each committed at once.
+
+    Args:
+        st: The station.
+        seq: Point number.
+        r: Run number (appended to every quantity name).
+        before: Readings before the flow.
+        after: Readings after the flow.
+        instruction: What the technician does, shown after ``[seq] run r:``.
+        flow: Test flow, m³/h.
+        volume_l: Test volume, L.
+        prepare: Called before the first reading when the run is (re)made.
+        **flow_params: Further parameters of the ``flow`` action.
+
+    Returns:
+        The values of ``before`` then ``after``, in their order and units.
+    """
+    takes = [*before, *after]
+    names = [f"{t.quantity}.{r}" for t in takes]
+    kept = st.group(seq, {n: t.unit for n, t in zip(names, takes, strict=True)})
+    if kept is not None:
+        st.say(f"[{seq}] run {r}: readings already stored, reused")
+        return [kept[n] for n in names]
+    if prepare is not None:
+        prepare()
+
+    def take(t: Take, name: str) -> float:
+        return st.take(role=t.role, quantity=name, unit=t.unit, seq=seq, read=t.read, prompt=t.prompt)
+
+    values = [take(t, n) for t, n in zip(before, names, strict=False)]
+    st.act(
+        "flow",
+        f"[{seq}] run {r}: {instruction}",
+        point=seq,
+        run=r,
+        flow=flow,
+        volume_l=volume_l,
+        seconds=volume_l / 1000.0 / flow * 3600.0,
+        **flow_params,
+    )
+    values += [take(t, n) for t, n in zip(after, names[len(before) :], strict=True)]
+    return values
