@@ -17,16 +17,15 @@ from instruments.errors import ConfigurationError, ProtocolError
 from instruments.framing import LengthFramer
 from instruments.protocols import cjt188 as c
 from instruments.registry import Option, SimContext, SimEntry
-from instruments.sim.base import SimBase
+from instruments.sim.flow_register import WATER_KWH_PER_M3K as WATER_KWH_PER_M3K
+from instruments.sim.flow_register import FlowRegisterSim
 
 __all__ = ["SIM_ENTRIES", "Cjt188MeterSim"]
 
-#: Volumetric heat capacity of water used by the simulated heat meter, kWh/(m³·K) (≈ 4.16 MJ/(m³·K)).
-WATER_KWH_PER_M3K = 1.156
 _KINDS = {"water": 0x10, "hot-water": 0x11, "heat": 0x20, "gas": 0x30}
 
 
-class Cjt188MeterSim(SimBase):
+class Cjt188MeterSim(FlowRegisterSim):
     """A CJ/T 188 meter.
 
     Args:
@@ -68,18 +67,11 @@ class Cjt188MeterSim(SimBase):
             raise ConfigurationError(
                 f"simulated CJ/T 188 meter type must be water, heat or gas, got {meter_type:#x}"
             )
-        if flow < 0:
-            raise ConfigurationError(f"applied flow must be >= 0 m3/h, got {flow!r}")
+        self._start_flow(flow, supply_temp, return_temp)
         self.address = address
         self.meter_type = meter_type
         self.di_order: c.DiOrder = di_order
         self.preamble = preamble
-        self._flow = float(flow)
-        self.supply_temp = supply_temp
-        self.return_temp = return_temp
-        self._volume = 0.0
-        self._energy = 0.0
-        self._t = self.clock.now()
         self._framer = LengthFramer(c.frame_length, max_length=300)
 
     @property
@@ -90,48 +82,6 @@ class Cjt188MeterSim(SimBase):
     def is_heat(self) -> bool:
         """True for heat meters (T = 0x20/0x21)."""
         return self.meter_type in (0x20, 0x21)
-
-    def _power_kw(self) -> float:
-        return self._flow * WATER_KWH_PER_M3K * (self.supply_temp - self.return_temp)
-
-    def _advance(self) -> None:
-        now = self.clock.now()
-        dt_h = max(0.0, now - self._t) / 3600.0
-        self._volume += self._flow * dt_h
-        self._energy += self._power_kw() * dt_h
-        self._t = now
-
-    def apply_flow(
-        self, m3_per_h: float, *, supply_temp: float | None = None, return_temp: float | None = None
-    ) -> None:
-        """Set the flow (and, for heat meters, the temperatures) from now on.
-
-        Raises:
-            ConfigurationError: negative flow.
-        """
-        if m3_per_h < 0:
-            raise ConfigurationError(f"applied flow must be >= 0 m3/h, got {m3_per_h!r}")
-        with self.lock:
-            self._advance()
-            self._flow = float(m3_per_h)
-            if supply_temp is not None:
-                self.supply_temp = supply_temp
-            if return_temp is not None:
-                self.return_temp = return_temp
-
-    @property
-    def true_volume(self) -> float:
-        """Volume that really passed, m³."""
-        with self.lock:
-            self._advance()
-            return self._volume
-
-    @property
-    def true_energy(self) -> float:
-        """Heat that really passed, kWh (heat meters)."""
-        with self.lock:
-            self._advance()
-            return self._energy
 
     def handle(self, request: bytes) -> bytes | None:
         try:

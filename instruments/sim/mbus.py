@@ -16,15 +16,13 @@ from instruments.errors import ConfigurationError, ProtocolError
 from instruments.framing import LengthFramer
 from instruments.protocols import mbus
 from instruments.registry import Option, SimContext, SimEntry
-from instruments.sim.base import SimBase
+from instruments.sim.flow_register import WATER_KWH_PER_M3K as WATER_KWH_PER_M3K
+from instruments.sim.flow_register import FlowRegisterSim
 
 __all__ = ["SIM_ENTRIES", "MbusHeatMeterSim"]
 
-#: Volumetric heat capacity of water, kWh/(m³·K).
-WATER_KWH_PER_M3K = 1.156
 
-
-class MbusHeatMeterSim(SimBase):
+class MbusHeatMeterSim(FlowRegisterSim):
     """An M-Bus heat meter.
 
     Args:
@@ -58,65 +56,16 @@ class MbusHeatMeterSim(SimBase):
         if not 0 <= ident <= 99999999:
             raise ConfigurationError(f"M-Bus identification must have 8 digits, got {ident!r}")
         mbus.manufacturer_id(manufacturer)
-        if flow < 0:
-            raise ConfigurationError(f"applied flow must be >= 0 m3/h, got {flow!r}")
+        self._start_flow(flow, supply_temp, return_temp)
         self.address = address
         self.ident = ident
         self.manufacturer = manufacturer
-        self.supply_temp = supply_temp
-        self.return_temp = return_temp
-        self._flow = float(flow)
-        self._energy = 0.0
-        self._volume = 0.0
         self._access = 0
-        self._t = self.clock.now()
         self._framer = LengthFramer(mbus.frame_length, max_length=300)
 
     @property
     def framer(self) -> LengthFramer:
         return self._framer
-
-    def _power_kw(self) -> float:
-        return self._flow * WATER_KWH_PER_M3K * (self.supply_temp - self.return_temp)
-
-    def _advance(self) -> None:
-        now = self.clock.now()
-        dt_h = max(0.0, now - self._t) / 3600.0
-        self._energy += self._power_kw() * dt_h
-        self._volume += self._flow * dt_h
-        self._t = now
-
-    def apply_flow(
-        self, m3_per_h: float, *, supply_temp: float | None = None, return_temp: float | None = None
-    ) -> None:
-        """Set flow and temperatures from now on.
-
-        Raises:
-            ConfigurationError: negative flow.
-        """
-        if m3_per_h < 0:
-            raise ConfigurationError(f"applied flow must be >= 0 m3/h, got {m3_per_h!r}")
-        with self.lock:
-            self._advance()
-            self._flow = float(m3_per_h)
-            if supply_temp is not None:
-                self.supply_temp = supply_temp
-            if return_temp is not None:
-                self.return_temp = return_temp
-
-    @property
-    def true_energy(self) -> float:
-        """Heat that really passed, kWh."""
-        with self.lock:
-            self._advance()
-            return self._energy
-
-    @property
-    def true_volume(self) -> float:
-        """Volume that really passed, m³."""
-        with self.lock:
-            self._advance()
-            return self._volume
 
     def handle(self, request: bytes) -> bytes | None:
         try:
