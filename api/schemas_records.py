@@ -149,6 +149,9 @@ class JobCreate(_In):
     received_at: datetime
     agreed_due_date: date
     decision_rule: Rule = "jjf1094"
+    calibration_interval_months: int | None = Field(
+        default=None, ge=1, le=120, description="a recalibration interval the customer asked for"
+    )
     items: list[JobItemCreate] = Field(min_length=1, max_length=200)
     notes: str = Field(default="", max_length=4000)
 
@@ -172,6 +175,7 @@ class JobPublic(_Public):
     received_at: datetime
     agreed_due_date: date
     decision_rule: str
+    calibration_interval_months: int | None
     status: str
     notes: str
     created_by_id: int | None

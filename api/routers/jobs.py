@@ -42,6 +42,7 @@ def jobs_create(
         received_at=body.received_at,
         agreed_due_date=body.agreed_due_date,
         decision_rule=body.decision_rule,
+        calibration_interval_months=body.calibration_interval_months,
         notes=body.notes,
         items=[ItemReceived(**i.model_dump()) for i in body.items],
     )

@@ -75,6 +75,9 @@ class Job(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     agreed_due_date: Mapped[date] = mapped_column(Date)
     decision_rule: Mapped[str] = mapped_column(String(30), default="jjf1094")
+    #: A recalibration interval the customer asked for (ISO/IEC 17025 7.8.4.3); a calibration certificate
+    #: states an interval only then.
+    calibration_interval_months: Mapped[int | None] = mapped_column(Integer, default=None)
     status: Mapped[str] = mapped_column(String(20), default="open")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), default=None)

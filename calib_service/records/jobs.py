@@ -47,6 +47,7 @@ def create_job(
     items: list[ItemReceived],
     decision_rule: str = "jjf1094",
     notes: str = "",
+    calibration_interval_months: int | None = None,
 ) -> Job:
     """Register a customer request and the items received with it (numbered ``JOB-YYYY-NNNNNN``).
 
@@ -65,6 +66,10 @@ def create_job(
             f"unknown decision rule {decision_rule!r}; "
             f"agree one of {', '.join(DECISION_RULES)} with the customer"
         )
+    if calibration_interval_months is not None and not 1 <= calibration_interval_months <= 120:
+        raise RecordValidationError(
+            f"calibration interval of {calibration_interval_months} months asked for; give 1 to 120 months"
+        )
     if agreed_due_date < received_at.date():
         raise RecordValidationError(
             f"agreed due date {agreed_due_date} is before receipt {received_at.date()}"
@@ -77,6 +82,7 @@ def create_job(
         received_at=received_at,
         agreed_due_date=agreed_due_date,
         decision_rule=decision_rule,
+        calibration_interval_months=calibration_interval_months,
         notes=notes,
         created_by_id=actor.id,
     )

@@ -101,6 +101,7 @@ def upgrade() -> None:
     sa.Column('received_at', calib_service.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('agreed_due_date', sa.Date(), nullable=False),
     sa.Column('decision_rule', sa.String(length=30), nullable=False),
+    sa.Column('calibration_interval_months', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),

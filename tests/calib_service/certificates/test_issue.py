@@ -214,3 +214,23 @@ def test_revision_reissue_replaces_the_earlier_certificate(session: Session, tmp
     with pytest.raises(ConflictError, match="never changed"):
         session.flush()
     assert DAY.year == 2026
+
+
+def test_calibration_states_an_interval_only_when_the_customer_asked(session: Session, tmp_path: Path) -> None:
+    from calib_service.models.records import Job
+
+    lab_ = lab(session)
+    points = [PointSpec("Ib, cosφ=1.0", 0.262, 0.06, None, "as_found")]
+    cal = approved(session, lab_, points, serial="T-CAL-INT", calibration=True)
+    assert cal.job_id is not None
+    job = session.get(Job, cal.job_id)
+    assert job is not None
+    job.calibration_interval_months = 12  # agreed at intake (ISO/IEC 17025 7.8.4.3)
+    session.flush()
+    cert = issue_certificate(
+        session=session, calibration_id=cal.id, approver=lab_.people.approver, as_of=WHEN, out_dir=tmp_path
+    )
+    assert cert.kind == "calibration" and cert.valid_until is not None
+    text = "\n".join(pdf_text((tmp_path / f"{cert.number}.zh.pdf").read_bytes()))
+    assert "12" in text and "有效期至" in text
+    validate_dcc((tmp_path / f"{cert.number}.dcc.xml").read_bytes(), dcc_xsd())
