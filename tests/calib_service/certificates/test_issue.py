@@ -216,7 +216,9 @@ def test_revision_reissue_replaces_the_earlier_certificate(session: Session, tmp
     assert DAY.year == 2026
 
 
-def test_calibration_states_an_interval_only_when_the_customer_asked(session: Session, tmp_path: Path) -> None:
+def test_calibration_states_an_interval_only_when_the_customer_asked(
+    session: Session, tmp_path: Path
+) -> None:
     from calib_service.models.records import Job
 
     lab_ = lab(session)
