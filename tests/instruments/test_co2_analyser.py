@@ -16,7 +16,7 @@ from instruments.sim.faults import FaultSpec
 from instruments.sim.pty import PtySimServer
 
 
-def _link(path: str, timeout: float = 0.3) -> SerialLink:
+def _link(path: str, timeout: float = 1.0) -> SerialLink:  # generous: a loaded CI machine is slow
     return SerialLink(LinkSettings(path, baudrate=19200, timeout=timeout, inter_byte_timeout=0.05, retries=2))
 
 
