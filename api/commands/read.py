@@ -12,6 +12,13 @@ import json
 import sys
 from typing import Any
 
+from api.commands._entries import (
+    add_entry_parser,
+    add_options,
+    missing_entry,
+    print_load_errors,
+    print_options,
+)
 from instruments import registry
 from instruments.errors import ConfigurationError
 from instruments.link import SerialLink
@@ -53,12 +60,9 @@ def register(sub: Any) -> None:
     drivers = p.add_subparsers(dest="driver", metavar="DRIVER")
     common = _common()
     for entry in registry.drivers():
-        dp = drivers.add_parser(
-            entry.name, parents=[common], help=entry.description, description=entry.description
-        )
+        dp = add_entry_parser(drivers, entry.name, entry.description, common)
         dp.add_argument("--address", default=None, help=entry.address_help)
-        for opt in entry.options:
-            dp.add_argument(opt.flag, type=opt.type, default=opt.default, choices=opt.choices, help=opt.help)
+        add_options(dp, entry.options)
     p.set_defaults(func=_run, _read_parser=p)
 
 
@@ -69,11 +73,8 @@ def _list() -> int:
         line += f", retries {ln.retries}"
         print(f"{entry.name:16s} {entry.description} [{line}]")
         print(f"{'':18s}--address: {entry.address_help}")
-        for opt in entry.options:
-            default = "" if opt.default is None else f" (default {opt.default})"
-            print(f"{'':18s}{opt.flag}: {opt.help}{default}")
-    for module, err in registry.load_errors().items():
-        print(f"calib: warning: {module} could not be loaded: {err}", file=sys.stderr)
+        print_options(entry.options)
+    print_load_errors()
     return 0
 
 
@@ -81,9 +82,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.list:
         return _list()
     if args.driver is None:
-        args._read_parser.print_usage(sys.stderr)
-        print("calib read: error: name a DRIVER (see calib read --list)", file=sys.stderr)
-        return 2
+        return missing_entry(args._read_parser, "read", "DRIVER")
     entry = registry.driver(args.driver)
     try:
         settings = entry.line.settings(

@@ -16,6 +16,13 @@ import threading
 from types import FrameType
 from typing import Any
 
+from api.commands._entries import (
+    add_entry_parser,
+    add_options,
+    missing_entry,
+    print_load_errors,
+    print_options,
+)
 from instruments import registry
 from instruments.clock import ScaledClock
 from instruments.errors import ConfigurationError
@@ -53,22 +60,15 @@ def register(sub: Any) -> None:
     devices = p.add_subparsers(dest="device", metavar="DEVICE")
     common = _common()
     for entry in registry.simulators():
-        dp = devices.add_parser(
-            entry.name, parents=[common], help=entry.description, description=entry.description
-        )
-        for opt in entry.options:
-            dp.add_argument(opt.flag, type=opt.type, default=opt.default, choices=opt.choices, help=opt.help)
+        add_options(add_entry_parser(devices, entry.name, entry.description, common), entry.options)
     p.set_defaults(func=_run, _sim_parser=p)
 
 
 def _list() -> int:
     for entry in registry.simulators():
         print(f"{entry.name:16s} {entry.description}")
-        for opt in entry.options:
-            default = "" if opt.default is None else f" (default {opt.default})"
-            print(f"{'':18s}{opt.flag}: {opt.help}{default}")
-    for module, err in registry.load_errors().items():
-        print(f"calib: warning: {module} could not be loaded: {err}", file=sys.stderr)
+        print_options(entry.options)
+    print_load_errors()
     return 0
 
 
@@ -76,9 +76,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.list:
         return _list()
     if args.device is None:
-        args._sim_parser.print_usage(sys.stderr)
-        print("calib sim: error: name a DEVICE (see calib sim --list)", file=sys.stderr)
-        return 2
+        return missing_entry(args._sim_parser, "sim", "DEVICE")
     try:
         return _serve(args)
     except ConfigurationError as exc:
