@@ -29,6 +29,7 @@ import uncertainty
 from calib_service.errors import RecordValidationError
 from calib_service.procedures.common import (
     PointResult,
+    constant_input,
     finish_point,
     normal_input,
     rect_input,
@@ -115,21 +116,9 @@ class Dilution:
             return "C_cyl", entries
         a = self.mfc_accuracy_percent
         entries += [
-            {
-                "name": "Q_g",
-                "value": float(self.gas_flow),
-                "unit": "",
-                "distribution": "constant",
-                "description": "set flow of cylinder gas (MFC)",
-            },
+            constant_input("Q_g", float(self.gas_flow), "", "set flow of cylinder gas (MFC)"),
             rect_input("d_g", 0.0, "percent", a, "MFC of the cylinder gas, error of reading"),
-            {
-                "name": "Q_d",
-                "value": float(self.diluent_flow),
-                "unit": "",
-                "distribution": "constant",
-                "description": "set flow of zero gas (MFC)",
-            },
+            constant_input("Q_d", float(self.diluent_flow), "", "set flow of zero gas (MFC)"),
             rect_input("d_d", 0.0, "percent", a, "MFC of the zero gas, error of reading"),
             rect_input("C_0", 0.0, unit, self.diluent_impurity, "target gas in the zero gas"),
         ]
@@ -217,13 +206,7 @@ def evaluate_indication(
             rep,
             rect_input("d_res", 0.0, unit, dut_resolution / 2.0, "display resolution of the analyser"),
             *entries,
-            {
-                "name": "R",
-                "value": float(span),
-                "unit": unit,
-                "distribution": "constant",
-                "description": "range (full scale) of the analyser",
-            },
+            constant_input("R", float(span), unit, "range (full scale) of the analyser"),
         ],
     }
     return finish_point(

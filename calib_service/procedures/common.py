@@ -28,11 +28,13 @@ __all__ = [
     "LimitRow",
     "PointResult",
     "check_environment",
+    "constant_input",
     "find_limit",
     "finish_point",
     "normal_input",
     "rect_input",
     "repeatability_input",
+    "triangular_input",
 ]
 
 
@@ -206,6 +208,50 @@ def normal_input(
         "distribution": "normal",
         "expanded_uncertainty": float(expanded),
         "coverage_factor": float(k),
+        "description": description,
+    }
+
+
+def constant_input(name: str, value: Any, unit: str, description: str) -> dict[str, Any]:
+    """An input taken as exact (no uncertainty of its own), e.g. a volume whose errors enter separately.
+
+    Args:
+        name: Input name.
+        value: Estimate (a number, or an array in batch mode).
+        unit: Unit.
+        description: Source text.
+
+    Returns:
+        The spec entry.
+    """
+    return {
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "distribution": "constant",
+        "description": description,
+    }
+
+
+def triangular_input(name: str, value: Any, unit: str, half_width: Any, description: str) -> dict[str, Any]:
+    """A Type B triangular input of half-width ``half_width`` (u = a/√6), e.g. a resolution read twice.
+
+    Args:
+        name: Input name.
+        value: Estimate.
+        unit: Unit.
+        half_width: Half-width a.
+        description: Source text.
+
+    Returns:
+        The spec entry.
+    """
+    return {
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "distribution": "triangular",
+        "half_width": half_width,
         "description": description,
     }
 

@@ -25,6 +25,7 @@ from typing import Any
 from calib_service.errors import RecordValidationError
 from calib_service.procedures.common import (
     PointResult,
+    constant_input,
     finish_point,
     normal_input,
     rect_input,
@@ -202,13 +203,9 @@ def evaluate_point(
                 "D", diffs, unit, "paired differences instrument − standard", pooled_sd=pooled_sd
             ),
             rect_input("d_res", 0.0, unit, instrument_resolution / 2.0, "resolution of the instrument"),
-            {
-                "name": "C_s",
-                "value": float(standard_correction),
-                "unit": unit,
-                "distribution": "constant",
-                "description": "correction of the standard from its certificate",
-            },
+            constant_input(
+                "C_s", float(standard_correction), unit, "correction of the standard from its certificate"
+            ),
             normal_input("d_s", 0.0, unit, standard_u, standard_k, "standard, certificate valid on the day"),
             rect_input("d_res_s", 0.0, unit, standard_resolution / 2.0, "resolution of the standard"),
             *extras,

@@ -27,11 +27,13 @@ from calib_service.procedures.common import (
     EnvLimit,
     LimitRow,
     PointResult,
+    constant_input,
     find_limit,
     finish_point,
     normal_input,
     rect_input,
     repeatability_input,
+    triangular_input,
 )
 
 __all__ = [
@@ -424,37 +426,19 @@ def evaluate_gravimetric(
             " - 1 + d_rep" + (" + d_ss" if start_stop_u_percent else "")
         ),
         "inputs": [
-            {
-                "name": "V_i",
-                "value": v_i,
-                "unit": "L",
-                "distribution": "constant",
-                "description": "volume indicated by the meter (mean of the runs)",
-            },
-            {
-                "name": "d_res",
-                "value": 0.0,
-                "unit": "L",
-                "distribution": "triangular",
-                "half_width": float(dut_resolution_l),
-                "description": "resolution of the meter's register (start and end readings)",
-            },
-            {
-                "name": "m",
-                "value": m_w,
-                "unit": "kg",
-                "distribution": "constant",
-                "description": "balance indication (mean of the runs)",
-            },
+            constant_input("V_i", v_i, "L", "volume indicated by the meter (mean of the runs)"),
+            triangular_input(
+                "d_res",
+                0.0,
+                "L",
+                float(dut_resolution_l),
+                "resolution of the meter's register (start and end readings)",
+            ),
+            constant_input("m", m_w, "kg", "balance indication (mean of the runs)"),
             normal_input("d_m", 0.0, "kg", balance_u_kg, balance_k, "balance, calibration certificate"),
-            {
-                "name": "d_bal",
-                "value": 0.0,
-                "unit": "kg",
-                "distribution": "triangular",
-                "half_width": float(balance_resolution_kg),
-                "description": "balance resolution (tare and gross)",
-            },
+            triangular_input(
+                "d_bal", 0.0, "kg", float(balance_resolution_kg), "balance resolution (tare and gross)"
+            ),
             {
                 "name": "rho_a",
                 "value": float(air_density_kg_m3),
@@ -463,13 +447,12 @@ def evaluate_gravimetric(
                 "standard_uncertainty": float(air_density_u),
                 "description": water.OIML_R111_SOURCE,
             },
-            {
-                "name": "rho_c",
-                "value": water.CONVENTIONAL_WEIGHT_DENSITY,
-                "unit": "kg/m**3",
-                "distribution": "constant",
-                "description": "conventional density of the reference weights",
-            },
+            constant_input(
+                "rho_c",
+                water.CONVENTIONAL_WEIGHT_DENSITY,
+                "kg/m**3",
+                "conventional density of the reference weights",
+            ),
             {
                 "name": "rho_w",
                 "value": rho_w,
@@ -590,28 +573,11 @@ def evaluate_standard_meter(
             + (" + d_ss" if start_stop_u_percent else "")
         ),
         "inputs": [
-            {
-                "name": "V_i",
-                "value": v_i,
-                "unit": "L",
-                "distribution": "constant",
-                "description": "volume indicated by the meter (mean of the runs)",
-            },
-            {
-                "name": "d_res",
-                "value": 0.0,
-                "unit": "L",
-                "distribution": "triangular",
-                "half_width": float(dut_resolution_l),
-                "description": "resolution of the meter (start and end)",
-            },
-            {
-                "name": "V_s",
-                "value": v_s,
-                "unit": "L",
-                "distribution": "constant",
-                "description": "volume of the reference meter (mean of the runs)",
-            },
+            constant_input("V_i", v_i, "L", "volume indicated by the meter (mean of the runs)"),
+            triangular_input(
+                "d_res", 0.0, "L", float(dut_resolution_l), "resolution of the meter (start and end)"
+            ),
+            constant_input("V_s", v_s, "L", "volume of the reference meter (mean of the runs)"),
             rect_input(
                 "d_res_s", 0.0, "L", float(reference_resolution_l) / 2.0, "resolution of the reference"
             ),
@@ -623,13 +589,12 @@ def evaluate_standard_meter(
                 reference_k,
                 "reference meter, calibration certificate valid on the day",
             ),
-            {
-                "name": "rho_s",
-                "value": rho_s,
-                "unit": "kg/m**3",
-                "distribution": "constant",
-                "description": f"water density at the reference ({t_s:.2f} °C), {water.TANAKA_SOURCE}",
-            },
+            constant_input(
+                "rho_s",
+                rho_s,
+                "kg/m**3",
+                f"water density at the reference ({t_s:.2f} °C), {water.TANAKA_SOURCE}",
+            ),
             normal_input(
                 "d_rho_s",
                 0.0,
@@ -638,13 +603,7 @@ def evaluate_standard_meter(
                 thermometer_k,
                 "water temperature at the reference meter",
             ),
-            {
-                "name": "rho_m",
-                "value": rho_m,
-                "unit": "kg/m**3",
-                "distribution": "constant",
-                "description": f"water density at the meter ({t_m:.2f} °C)",
-            },
+            constant_input("rho_m", rho_m, "kg/m**3", f"water density at the meter ({t_m:.2f} °C)"),
             normal_input(
                 "d_rho_m",
                 0.0,

@@ -29,6 +29,7 @@ from calib_service.procedures import common
 from calib_service.procedures.common import (
     EnvLimit,
     PointResult,
+    constant_input,
     finish_point,
     normal_input,
     rect_input,
@@ -362,21 +363,9 @@ def _relative_point(
         "measurand": {"name": "E", "unit": "percent"},
         "model": model,
         "inputs": [
-            {
-                "name": "X_i",
-                "value": x_i,
-                "unit": unit,
-                "distribution": "constant",
-                "description": f"{name} indicated (mean of the runs)",
-            },
+            constant_input("X_i", x_i, unit, f"{name} indicated (mean of the runs)"),
             rect_input("d_res", 0.0, unit, dut_resolution / 2.0, "resolution of the device under test"),
-            {
-                "name": "X_r",
-                "value": x_r,
-                "unit": unit,
-                "distribution": "constant",
-                "description": f"reference {name} (mean of the runs)",
-            },
+            constant_input("X_r", x_r, unit, f"reference {name} (mean of the runs)"),
             rect_input("d_res_r", 0.0, unit, reference_resolution / 2.0, "resolution of the reference"),
             normal_input("d_ref", 0.0, "percent", reference_u_percent, reference_k, reference_description),
             repeatability_input(
@@ -548,21 +537,9 @@ def evaluate_temperature_pair(
         "measurand": {"name": "E", "unit": "percent"},
         "model": "(D_i + d_res)/(D_r + d_h + d_bh - d_c - d_bc) - 1 + d_rep",
         "inputs": [
-            {
-                "name": "D_i",
-                "value": d_i,
-                "unit": "K",
-                "distribution": "constant",
-                "description": "Δθ indicated by the pair (mean)",
-            },
+            constant_input("D_i", d_i, "K", "Δθ indicated by the pair (mean)"),
             rect_input("d_res", 0.0, "K", dut_resolution_k / 2.0, "resolution of the Δθ indication"),
-            {
-                "name": "D_r",
-                "value": d_r,
-                "unit": "K",
-                "distribution": "constant",
-                "description": "reference Δθ = θ_hot − θ_cold (mean)",
-            },
+            constant_input("D_r", d_r, "K", "reference Δθ = θ_hot − θ_cold (mean)"),
             normal_input(
                 "d_h", 0.0, "K", thermometer_u_k, thermometer_k, "reference thermometer in the hot bath"
             ),
@@ -718,29 +695,13 @@ def evaluate_complete(
         "measurand": {"name": "E", "unit": "percent"},
         "model": "(Q_i + d_res)/(V*(1 + d_V)*k_h*(1 + d_k)*(D + d_D)) - 1 + d_rep",
         "inputs": [
-            {
-                "name": "Q_i",
-                "value": e_i,
-                "unit": "kWh",
-                "distribution": "constant",
-                "description": "energy indicated (mean)",
-            },
+            constant_input("Q_i", e_i, "kWh", "energy indicated (mean)"),
             rect_input("d_res", 0.0, "kWh", dut_resolution_kwh / 2.0, "resolution of the energy register"),
-            {
-                "name": "V",
-                "value": _mean(reference_volume_l),
-                "unit": "L",
-                "distribution": "constant",
-                "description": "reference volume (mean)",
-            },
+            constant_input("V", _mean(reference_volume_l), "L", "reference volume (mean)"),
             normal_input("d_V", 0.0, "percent", volume_u_percent, volume_k, "reference volume, certificate"),
-            {
-                "name": "k_h",
-                "value": float(heat_coefficient_kwh_m3k),
-                "unit": "kWh/(m**3*K)",
-                "distribution": "constant",
-                "description": "heat coefficient (EN 1434-1 table)",
-            },
+            constant_input(
+                "k_h", float(heat_coefficient_kwh_m3k), "kWh/(m**3*K)", "heat coefficient (EN 1434-1 table)"
+            ),
             {
                 "name": "d_k",
                 "value": 0.0,
@@ -749,13 +710,7 @@ def evaluate_complete(
                 "standard_uncertainty": float(heat_coefficient_u_percent),
                 "description": "heat coefficient",
             },
-            {
-                "name": "D",
-                "value": float(dtheta),
-                "unit": "K",
-                "distribution": "constant",
-                "description": "reference Δθ",
-            },
+            constant_input("D", float(dtheta), "K", "reference Δθ"),
             normal_input(
                 "d_D", 0.0, "K", reference_dtheta_u_k, reference_dtheta_k, "reference thermometers, Δθ"
             ),

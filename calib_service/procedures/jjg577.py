@@ -27,11 +27,13 @@ from calib_service.procedures.common import (
     EnvLimit,
     LimitRow,
     PointResult,
+    constant_input,
     find_limit,
     finish_point,
     normal_input,
     rect_input,
     repeatability_input,
+    triangular_input,
 )
 
 __all__ = [
@@ -289,28 +291,13 @@ def evaluate_point(
         "measurand": {"name": "E", "unit": "percent"},
         "model": "(V_i + d_res)/((V_s + d_res_s)*(1 + d_s)*(p_a + dp_s)/(p_a + dp_m)*T_m/T_s) - 1 + d_rep",
         "inputs": [
-            {
-                "name": "V_i",
-                "value": v_i,
-                "unit": "L",
-                "distribution": "constant",
-                "description": "volume indicated by the meter (mean of the runs)",
-            },
-            {
-                "name": "d_res",
-                "value": 0.0,
-                "unit": "L",
-                "distribution": "triangular",
-                "half_width": float(dut_resolution_l),
-                "description": "resolution of the meter (start and end)",
-            },
-            {
-                "name": "V_s",
-                "value": _mean([r.reference_l for r in runs]),
-                "unit": "L",
-                "distribution": "constant",
-                "description": "volume of the prover (mean of the runs)",
-            },
+            constant_input("V_i", v_i, "L", "volume indicated by the meter (mean of the runs)"),
+            triangular_input(
+                "d_res", 0.0, "L", float(dut_resolution_l), "resolution of the meter (start and end)"
+            ),
+            constant_input(
+                "V_s", _mean([r.reference_l for r in runs]), "L", "volume of the prover (mean of the runs)"
+            ),
             rect_input(
                 "d_res_s", 0.0, "L", float(reference_resolution_l) / 2.0, "reading of the prover scale"
             ),
