@@ -7,6 +7,7 @@ Waiting (source settling, error tests) uses the injected clock, so a demo agains
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from instruments.protocols import meterbench as mb
 from instruments.registry import DriverEntry, LineDefaults, Option
 from instruments.trace import TraceEntry
 
-__all__ = ["DRIVER_ENTRIES", "METER_BENCH_LINE", "ErrorTestResult", "MeterBench", "SourceState"]
+__all__ = ["DRIVER_ENTRIES", "METER_BENCH_LINE", "ErrorTestResult", "MeterBench", "PulseCount", "SourceState"]
 
 #: Line settings of the (simulated) bench: 9600 8N1, 1 s timeout, 2 retries.
 METER_BENCH_LINE = LineDefaults(baudrate=9600, parity="N", timeout=1.0, inter_byte_timeout=0.5, retries=2)
@@ -60,6 +61,32 @@ class ErrorTestResult:
     standard_constant: float
     ki: float
     ku: float
+    readings: tuple[Reading, ...]
+
+
+@dataclass(frozen=True)
+class PulseCount:
+    """Pulses of the meter under test counted by the bench in a gate (starting and creep tests).
+
+    ``pulses == 0`` with ``complete`` is a result (no pulse came before the gate closed), not a fault: a
+    bench that stops answering raises :class:`~instruments.errors.InstrumentTimeout` or
+    :class:`~instruments.errors.LinkDown` instead.
+
+    Attributes:
+        pulses: n, whole pulses counted.
+        elapsed_s: seconds counted (the gate length when ``complete``; less when stopped at ``stop_at``).
+        gate_s: the gate length asked for.
+        first_pulse_s: seconds from the opening of the gate to the first pulse (None: no pulse).
+        complete: the gate ran its full length.
+        readings: ``count_time`` (s), ``first_pulse_time`` (s, only when a pulse came) and ``dut_pulses``
+            (count), in that order, with the frames of the final ``CNT?``.
+    """
+
+    pulses: int
+    elapsed_s: float
+    gate_s: float
+    first_pulse_s: float | None
+    complete: bool
     readings: tuple[Reading, ...]
 
 
@@ -303,19 +330,103 @@ class MeterBench(Driver):
                 )
             self.clock.sleep(self.poll_s)
 
+    def start_pulse_count(self, seconds: float) -> None:
+        """Open a gate of ``seconds`` in which the bench counts the pulses of the meter under test.
+
+        The source must be on and stable (at the voltage and current of the test; zero current for creep).
+
+        Raises:
+            ConfigurationError: a gate that is not a positive finite number (nothing is sent).
+            DeviceError: the bench refused (source off or settling).
+        """
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ConfigurationError(f"pulse-count gate must be a positive number of s, got {seconds!r}")
+        reply, _ = self._ask("CNT", float(seconds))
+        (echoed,) = reply.numbers(1)
+        if abs(echoed - seconds) > 1e-5 * max(1.0, seconds):
+            raise ProtocolError(f"meter bench echoed CNT {reply.fields}, requested a gate of {seconds:g} s")
+
+    def pulse_count(self) -> PulseCount:
+        """The count so far (``complete`` False while the gate is open).
+
+        Raises:
+            DeviceError: no count started. ProtocolError: an inconsistent reply.
+        """
+        reply, frames = self._ask("CNT?")
+        c = mb.parse_count(reply)
+        readings = [self._reading("count_time", c.elapsed_s, "s", frames)]
+        if c.first_pulse_s is not None:
+            readings.append(self._reading("first_pulse_time", c.first_pulse_s, "s", frames))
+        readings.append(self._reading("dut_pulses", c.pulses, "count", frames))
+        return PulseCount(c.pulses, c.elapsed_s, c.gate_s, c.first_pulse_s, c.complete, tuple(readings))
+
+    def count_pulses(
+        self,
+        seconds: float,
+        *,
+        stop_at: int | None = None,
+        poll_s: float | None = None,
+        grace_s: float = 30.0,
+    ) -> PulseCount:
+        """Count the meter's pulses for ``seconds`` (clock time), or until ``stop_at`` pulses have come.
+
+        "No pulse until the deadline" is a result (``pulses == 0``, ``complete``). A bench that stops
+        answering raises from the link (InstrumentTimeout, LinkDown); one that keeps saying BUSY
+        ``grace_s`` past the end of its gate raises InstrumentTimeout.
+
+        Args:
+            seconds: the gate (test time), > 0.
+            stop_at: return as soon as this many pulses are counted (1 for a starting test: the meter
+                has started; 2 for a creep test: it has failed); None: always run the full gate.
+            poll_s: clock seconds between polls; default a hundredth of the gate, between the driver's
+                ``poll_s`` and 10 s.
+            grace_s: clock seconds the bench may answer BUSY after the gate should have closed.
+
+        Raises:
+            ConfigurationError: bad arguments. DeviceError: the bench refused. InstrumentTimeout,
+                LinkDown: the bench stopped answering or never closed the gate.
+        """
+        if stop_at is not None and stop_at < 1:
+            raise ConfigurationError(f"stop_at must be >= 1 pulse, got {stop_at!r}")
+        if not grace_s >= 0:
+            raise ConfigurationError(f"grace must be >= 0 s, got {grace_s!r}")
+        default_poll = min(max(self.poll_s, seconds / 100.0), max(self.poll_s, 10.0))
+        poll = poll_s if poll_s is not None else default_poll
+        if not poll > 0:
+            raise ConfigurationError(f"poll interval must be > 0 s, got {poll!r}")
+        self.start_pulse_count(seconds)
+        deadline = self.clock.now() + seconds + grace_s
+        while True:
+            expired = self.clock.now() >= deadline  # judged before asking: a slow reply is not a timeout
+            count = self.pulse_count()
+            if count.complete:
+                return count
+            if stop_at is not None and count.pulses >= stop_at:
+                self._ask("STOP")
+                return count
+            if expired:
+                raise InstrumentTimeout(
+                    f"meter bench on {self.link.port}: pulse count still running {grace_s:g} s after its "
+                    f"{seconds:g} s gate"
+                )
+            self.clock.sleep(poll)
+
 
 def _cli_read(link: SerialLink, options: Mapping[str, Any]) -> Sequence[Reading]:
     bench = MeterBench(link)
     out: list[Reading] = []
-    if options.get("voltage") is not None or options.get("current") is not None:
+    voltage, current = options.get("voltage"), options.get("current")
+    if voltage is not None or current is not None:
         bench.set_source(
-            float(options.get("voltage") or 220.0),
-            float(options.get("current") or 5.0),
+            220.0 if voltage is None else float(voltage),
+            5.0 if current is None else float(current),  # --current 0: voltage only (creep)
             float(options.get("power_factor") or 1.0),
         )
     if options.get("pulses"):
         result = bench.measure_error(float(options.get("meter_constant") or 1200.0), int(options["pulses"]))
         out.extend(result.readings)
+    if options.get("count"):
+        out.extend(bench.count_pulses(float(options["count"])).readings)
     out.extend(bench.read_standard())
     return out
 
@@ -337,6 +448,11 @@ DRIVER_ENTRIES = (
                 default=1200.0,
             ),
             Option("--pulses", "run an error test of N meter pulses and print the error", type=int),
+            Option(
+                "--count",
+                "count the meter's test-output pulses for S seconds (starting/creep check)",
+                type=float,
+            ),
         ),
         address_help="not used (one bench per port)",
     ),

@@ -11,7 +11,9 @@ protocol; there is no public one, so the simulator and the driver share this sim
 
 Commands: ``IDN?``; ``SRC U I PF``; ``SRC?`` (→ U I PF OFF|SETTLING|STABLE); ``OFF``; ``STD?`` (→ P_kW E_kWh
 pulses); ``STD RESET``; ``CONST?`` (→ C_0); ``TEST CL N C0 [KI KU]``; ``TEST?`` (→ ``BUSY`` done N, or ``OK``
-m γ N); ``STOP``. The full table is in docs/instruments.md.
+m γ N); ``STOP``; ``CNT T`` (count the meter's test-output pulses in a gate of T seconds: starting and
+creep tests); ``CNT?`` (→ ``BUSY``/``OK`` n elapsed T first|NONE, :func:`parse_count`). The full table is in
+docs/instruments.md.
 
 Error arithmetic (standard-meter method, regulations.md §3, JJG 596): the meter under test (constant C_L,
 imp/kWh) emits N pulses while the standard (constant C_0) counts m pulses;
@@ -31,6 +33,7 @@ __all__ = [
     "COMMANDS",
     "ERROR_CODES",
     "BenchReply",
+    "CountStatus",
     "build_reply",
     "build_request",
     "checksum",
@@ -39,6 +42,7 @@ __all__ = [
     "error_percent",
     "expected_standard_pulses",
     "framer",
+    "parse_count",
     "parse_reply",
     "parse_request",
     "standard_pulses_for_error",
@@ -47,14 +51,14 @@ __all__ = [
 Status = Literal["OK", "BUSY", "ER"]
 
 #: Request command words.
-COMMANDS = ("IDN?", "SRC", "SRC?", "OFF", "STD?", "STD", "CONST?", "TEST", "TEST?", "STOP")
+COMMANDS = ("IDN?", "SRC", "SRC?", "OFF", "STD?", "STD", "CONST?", "TEST", "TEST?", "STOP", "CNT", "CNT?")
 
 #: ``ER`` codes.
 ERROR_CODES = {
     1: "unknown command or syntax error",
     2: "value out of range",
     3: "source off or not settled",
-    4: "no error test started",
+    4: "no error test or pulse count started",
     5: "checksum error in request",
 }
 
@@ -198,6 +202,63 @@ def parse_reply(frame: bytes, command: str) -> BenchReply:
     if status not in ("OK", "BUSY"):
         raise ProtocolError(f"meter-bench reply status must be OK, BUSY or ER, got {status!r}")
     return BenchReply("OK" if status == "OK" else "BUSY", echoed, tuple(words[2:]))
+
+
+@dataclass(frozen=True)
+class CountStatus:
+    """A decoded ``CNT?`` reply: pulses of the meter under test counted in the gate so far.
+
+    Attributes:
+        pulses: n, whole pulses of the meter's test output since the gate opened.
+        elapsed_s: seconds of the gate elapsed (equal to ``gate_s`` once it has closed).
+        gate_s: the gate length T asked for with ``CNT T``.
+        first_pulse_s: seconds from the opening of the gate to the first pulse, None when none came.
+        complete: True when the gate has closed (``OK``), False while counting (``BUSY``).
+    """
+
+    pulses: int
+    elapsed_s: float
+    gate_s: float
+    first_pulse_s: float | None
+    complete: bool
+
+
+def parse_count(reply: BenchReply) -> CountStatus:
+    """Check and decode the fields of a ``CNT?`` reply (``n elapsed T first|NONE``).
+
+    >>> parse_count(parse_reply(build_reply("OK", "CNT?", 1, 600, 600, 412.5), "CNT?"))
+    CountStatus(pulses=1, elapsed_s=600.0, gate_s=600.0, first_pulse_s=412.5, complete=True)
+
+    Raises:
+        ProtocolError: wrong command, missing fields, a non-integer or negative count, an elapsed time
+            outside the gate, a first-pulse time that does not fit the count.
+    """
+    if reply.command != "CNT?":
+        raise ProtocolError(f"expected a CNT? reply, got {reply.command!r}")
+    if len(reply.fields) != 4:
+        raise ProtocolError(f"CNT? reply needs 4 fields (n elapsed T first|NONE), got {reply.fields}")
+    n, elapsed, gate = reply.numbers(3)
+    if n != int(n) or n < 0:
+        raise ProtocolError(f"CNT? pulse count must be a whole number >= 0, got {reply.fields[0]!r}")
+    tol = 1e-6 * max(1.0, gate)
+    if not gate > 0 or not -tol <= elapsed <= gate + tol:
+        raise ProtocolError(f"CNT? elapsed {elapsed:g} s does not fit a gate of {gate:g} s")
+    complete = reply.status == "OK"
+    if complete and abs(elapsed - gate) > tol:
+        raise ProtocolError(f"CNT? gate closed after {elapsed:g} s, but it was {gate:g} s long")
+    first_text = reply.fields[3]
+    if first_text == "NONE":
+        first = None
+    else:
+        try:
+            first = float(first_text)
+        except ValueError:
+            raise ProtocolError(f"CNT? first-pulse time {first_text!r} is not a number or NONE") from None
+        if not (math.isfinite(first) and -tol <= first <= elapsed + tol):
+            raise ProtocolError(f"CNT? first pulse at {first_text} s is outside the {elapsed:g} s counted")
+    if (first is None) != (n == 0):
+        raise ProtocolError(f"CNT? reply {reply.fields}: a first-pulse time is given exactly when n >= 1")
+    return CountStatus(int(n), elapsed, gate, first, complete)
 
 
 def _check_constants(c0: float, cl: float, n: float, ki: float, ku: float) -> None:

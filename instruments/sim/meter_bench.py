@@ -11,6 +11,13 @@ clock (so ``--time-scale`` keeps the demo fast):
   ε ~ N(0, ``noise_percent``/100), and the error computed from m by the standard formula. Asking before the
   test has finished gives ``BUSY`` with the pulses done so far, never a premature value.
 
+The meter's test output (pulse input of the bench, counted by ``CNT``): the meter's pulse divider accumulates
+C_L·P·(1+γ/100) pulses per hour (``meter_constant`` C_L, no noise) and emits a pulse at each whole count; the
+fraction left over carries from one setting to the next, as in a real meter. Below its starting threshold
+(``start_threshold_a``, 0: any current starts it) it registers no load; with voltage applied and no
+registered load it creeps at ``creep_pulses_per_hour`` (0 for a good meter). An error test below the starting
+threshold never ends (``BUSY``), as on a real bench.
+
 With a companion :class:`~instruments.sim.dlt645.DLT645MeterSim` (``meter=``), the source drives its load,
 so the meter's energy register advances while the bench runs (same error γ).
 """
@@ -30,7 +37,7 @@ from instruments.registry import Option, SimContext, SimEntry
 from instruments.sim.base import SimBase, SimDevice
 from instruments.sim.dlt645 import DLT645MeterSim
 
-__all__ = ["SIM_ENTRIES", "MeterBenchSim"]
+__all__ = ["SIM_ENTRIES", "MeterBenchSim", "count_in_gate"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,32 @@ class _Test:
     m: int
 
 
+@dataclass(frozen=True)
+class _Count:
+    t_start: float
+    gate_s: float
+    phase: float  # the meter's pulse accumulator (pulses, fractional) when the gate opened
+    rate: float  # pulses per second during the gate (constant: a source change ends the gate)
+
+
+def count_in_gate(phase: float, rate: float, elapsed: float) -> tuple[int, float | None]:
+    """Pulses emitted in ``elapsed`` s from accumulator ``phase`` at ``rate`` pulses/s, and the first's time.
+
+    >>> count_in_gate(0.25, 0.01, 100.0)
+    (1, 75.0)
+    >>> count_in_gate(0.0, 0.0, 1e6)
+    (0, None)
+    """
+    if rate <= 0 or elapsed <= 0:
+        return 0, None
+    eps = 1e-9
+    n = math.floor(phase + rate * elapsed + eps) - math.floor(phase + eps)
+    if n <= 0:
+        return 0, None
+    first = (math.floor(phase + eps) + 1 - phase) / rate
+    return n, min(first, elapsed)
+
+
 class MeterBenchSim(SimBase):
     """The simulated bench.
 
@@ -54,6 +87,9 @@ class MeterBenchSim(SimBase):
         u_max: largest voltage the source can set (V); i_max: largest current (A).
         meter: optional companion meter under test whose load follows the source.
         ident: the ``IDN?`` answer.
+        meter_constant: C_L of the simulated meter's test output (imp/kWh), for ``CNT``.
+        start_threshold_a: smallest current the meter registers (A); 0: it starts at any current.
+        creep_pulses_per_hour: pulses of the meter's output with voltage and no registered load.
         clock, rng, error_percent, noise_percent: see :class:`~instruments.sim.base.SimBase`.
     """
 
@@ -72,8 +108,21 @@ class MeterBenchSim(SimBase):
         rng: random.Random | None = None,
         error_percent: float = 0.0,
         noise_percent: float = 0.0,
+        meter_constant: float = 1200.0,
+        start_threshold_a: float = 0.0,
+        creep_pulses_per_hour: float = 0.0,
     ) -> None:
         super().__init__(clock=clock, rng=rng, error_percent=error_percent, noise_percent=noise_percent)
+        for name, value, positive in (
+            ("meter constant C_L", meter_constant, True),
+            ("starting threshold", start_threshold_a, False),
+            ("creep rate", creep_pulses_per_hour, False),
+        ):
+            if not math.isfinite(value) or value < 0 or (positive and value == 0):
+                raise ConfigurationError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value!r}")
+        self.meter_constant = float(meter_constant)
+        self.start_threshold_a = float(start_threshold_a)
+        self.creep_pulses_per_hour = float(creep_pulses_per_hour)
         if not (math.isfinite(c0) and c0 > 0):
             raise ConfigurationError(f"standard meter constant C_0 must be > 0 imp/kWh, got {c0!r}")
         if settle_s < 0:
@@ -91,6 +140,8 @@ class MeterBenchSim(SimBase):
         self._t_last = self._t_change
         self._std_kwh = 0.0
         self._test: _Test | None = None
+        self._dut_phase = 0.0
+        self._count: _Count | None = None
 
     @property
     def framer(self) -> TerminatorFramer:
@@ -103,9 +154,24 @@ class MeterBenchSim(SimBase):
     def _power_kw(self) -> float:
         return self._u * self._i * self._pf / 1000.0 if self._on else 0.0
 
+    def _registers(self) -> bool:
+        """True when the meter registers the applied load (current at or above its starting threshold)."""
+        return self._on and self._i > 0 and self._i >= self.start_threshold_a
+
+    def _dut_rate(self) -> float:
+        """Pulses per second of the meter's test output at the present setting."""
+        if not self._on or self._u <= 0:
+            return 0.0
+        if self._registers():
+            kw = max(0.0, self._power_kw()) * (1 + self.error_percent / 100.0)
+            return self.meter_constant * kw / 3600.0
+        return self.creep_pulses_per_hour / 3600.0
+
     def _integrate(self) -> float:
         now = self.clock.now()
-        self._std_kwh += self._power_kw() * max(0.0, now - self._t_last) / 3600.0
+        dt = max(0.0, now - self._t_last)
+        self._std_kwh += self._power_kw() * dt / 3600.0
+        self._dut_phase += self._dut_rate() * dt
         self._t_last = now
         return now
 
@@ -121,6 +187,7 @@ class MeterBenchSim(SimBase):
             self._on, self._u, self._i, self._pf = True, u, i, pf
             self._t_change = now
             self._test = None
+            self._count = None
         if self.meter is not None:
             self.meter.apply_load(u, i, pf)
 
@@ -130,6 +197,7 @@ class MeterBenchSim(SimBase):
             self._integrate()
             self._on = False
             self._test = None
+            self._count = None
         if self.meter is not None:
             self.meter.apply_load(0.0, 0.0, 1.0)
 
@@ -161,6 +229,8 @@ class MeterBenchSim(SimBase):
                 return mb.build_reply("OK", command, self.c0)
             if command == "TEST?":
                 return self._test_status(now)
+            if command == "CNT?":
+                return self._count_status(now)
         if command == "SRC":
             u, i, pf = _numbers(args, 3)
             if not (0 <= u <= self.u_max and 0 <= i <= self.i_max and -1 <= pf <= 1):
@@ -179,9 +249,12 @@ class MeterBenchSim(SimBase):
         if command == "STOP":
             with self.lock:
                 self._test = None
+                self._count = None
             return mb.build_reply("OK", command)
         if command == "TEST":
             return self._start_test(args)
+        if command == "CNT":
+            return self._start_count(args)
         raise _Refused(1, f"unknown command {command}")
 
     def _start_test(self, args: tuple[str, ...]) -> bytes:
@@ -198,7 +271,8 @@ class MeterBenchSim(SimBase):
                 raise _Refused(3, f"source is {self._state(now)} with P={self._power_kw():g} kW")
             gamma = self.error_percent
             meter_kw = self._power_kw() * (1 + gamma / 100.0) / (ki * ku)
-            duration = int(n) / (cl * meter_kw) * 3600.0
+            # below its starting threshold the meter emits no pulse: the test never ends
+            duration = int(n) / (cl * meter_kw) * 3600.0 if self._registers() else math.inf
             # the standard really pulses at its own constant; the calculator uses the C0 it was given
             m_exact = mb.standard_pulses_for_error(gamma, self.c0, cl, int(n), ki, ku)
             m = max(1, round(self.noisy(m_exact)))
@@ -215,6 +289,26 @@ class MeterBenchSim(SimBase):
             return mb.build_reply("BUSY", "TEST?", done, t.n)
         gamma = mb.error_percent(t.m, t.c0, t.cl, t.n, t.ki, t.ku)
         return mb.build_reply("OK", "TEST?", t.m, f"{gamma:.4f}", t.n)
+
+    def _start_count(self, args: tuple[str, ...]) -> bytes:
+        (gate,) = _numbers(args, 1)
+        if not gate > 0:
+            raise _Refused(2, "need a gate T>0 s")
+        with self.lock:
+            now = self._integrate()
+            if self._state(now) != "STABLE":
+                raise _Refused(3, f"source is {self._state(now)}")
+            self._count = _Count(now, gate, self._dut_phase, self._dut_rate())
+        return mb.build_reply("OK", "CNT", gate)
+
+    def _count_status(self, now: float) -> bytes:
+        c = self._count
+        if c is None:
+            raise _Refused(4, "no pulse count started")
+        elapsed = min(c.gate_s, now - c.t_start)
+        n, first = count_in_gate(c.phase, c.rate, elapsed)
+        status: mb.Status = "OK" if elapsed >= c.gate_s else "BUSY"
+        return mb.build_reply(status, "CNT?", n, elapsed, c.gate_s, "NONE" if first is None else first)
 
 
 class _Refused(Exception):
@@ -258,6 +352,9 @@ def _factory(ctx: SimContext) -> MeterBenchSim:
         rng=ctx.rng,
         error_percent=ctx.error_percent,
         noise_percent=ctx.noise_percent,
+        meter_constant=float(ctx.option("meter_constant", 1200.0)),
+        start_threshold_a=float(ctx.option("start_threshold", 0.0)),
+        creep_pulses_per_hour=float(ctx.option("creep_pulses_per_hour", 0.0)),
     )
 
 
@@ -280,6 +377,25 @@ SIM_ENTRIES = (
                 "companion meter's energy register at start (kWh)",
                 type=float,
                 default=1234.56,
+            ),
+            Option(
+                "--meter-constant",
+                "C_L of the meter under test's pulse output (imp/kWh), counted by CNT",
+                type=float,
+                default=1200.0,
+            ),
+            Option(
+                "--start-threshold",
+                "smallest current the meter under test registers (A); above the starting current: "
+                "a meter that fails the starting test",
+                type=float,
+                default=0.0,
+            ),
+            Option(
+                "--creep-pulses-per-hour",
+                "pulses the meter under test emits with voltage and no current (a meter that creeps)",
+                type=float,
+                default=0.0,
             ),
         ),
     ),

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import random
 import statistics
+import time
 
 import pytest
 
 from instruments.clock import ManualClock, ScaledClock
 from instruments.drivers.dlt645 import DLT645Meter
 from instruments.drivers.meter_bench import MeterBench
-from instruments.errors import ConfigurationError, DeviceError, ProtocolError
+from instruments.errors import ConfigurationError, DeviceError, InstrumentTimeout, ProtocolError
 from instruments.link import LinkSettings, SerialLink
 from instruments.protocols import meterbench as mb
 from instruments.sim.dlt645 import DLT645MeterSim
 from instruments.sim.faults import FaultSpec
-from instruments.sim.meter_bench import MeterBenchSim
+from instruments.sim.meter_bench import MeterBenchSim, count_in_gate
 from instruments.sim.pty import PtySimServer
 
 
@@ -191,3 +192,167 @@ def test_calculator_uses_the_standard_constant_it_is_given() -> None:
     assert result is not None and result.standard_pulses == 10_000
     assert result.error_percent == pytest.approx(1.0, abs=1e-9)  # (10 100 − 10 000)/10 000
     assert result.standard_constant == 1.212e6
+
+
+# ---------------------------------------------------------------------- pulse counting (starting / creep)
+def test_count_request_and_reply_codec() -> None:
+    assert mb.build_request("CNT", 600.0) == mb.encode_frame("CNT 600")
+    assert mb.parse_request(mb.build_request("CNT", 818.18)) == ("CNT", ("818.18",))
+    assert mb.parse_request(mb.build_request("CNT?")) == ("CNT?", ())
+    busy = mb.parse_count(mb.parse_reply(mb.build_reply("BUSY", "CNT?", 0, 12.5, 600, "NONE"), "CNT?"))
+    assert busy == mb.CountStatus(0, 12.5, 600.0, None, False)
+    done = mb.parse_count(mb.parse_reply(mb.build_reply("OK", "CNT?", 3, 600, 600, 41.25), "CNT?"))
+    assert done == mb.CountStatus(3, 600.0, 600.0, 41.25, True)
+    with pytest.raises(DeviceError, match="error 4"):
+        mb.parse_reply(mb.build_reply("ER", "CNT?", 4, "no", "pulse", "count", "started"), "CNT?")
+
+
+@pytest.mark.parametrize(
+    ("status", "fields", "message"),
+    [
+        ("OK", (1, 600, 600), "4 fields"),
+        ("OK", (1.5, 600, 600, 3), "whole number"),
+        ("OK", (-1, 600, 600, "NONE"), "whole number"),
+        ("BUSY", (0, 700, 600, "NONE"), "does not fit a gate"),
+        ("OK", (0, 599, 600, "NONE"), "closed after"),
+        ("OK", (1, 600, 600, "SOON"), "not a number or NONE"),
+        ("OK", (1, 600, 600, 601), "outside the 600"),
+        ("OK", (0, 600, 600, 5), "exactly when n >= 1"),
+        ("OK", (2, 600, 600, "NONE"), "exactly when n >= 1"),
+        ("OK", (0, 0, 0, "NONE"), "does not fit a gate"),
+    ],
+)
+def test_inconsistent_count_replies_are_rejected(
+    status: str, fields: tuple[float | int | str, ...], message: str
+) -> None:
+    reply = mb.parse_reply(mb.build_reply(status, "CNT?", *fields), "CNT?")  # type: ignore[arg-type]
+    with pytest.raises(ProtocolError, match=message):
+        mb.parse_count(reply)
+
+
+def test_every_single_byte_corruption_of_a_count_reply_is_rejected() -> None:
+    frame = mb.build_reply("OK", "CNT?", 1, 818.182, 818.182, 681.818)
+    for i in range(len(frame)):
+        for flip in (0x01, 0x20, 0x80):
+            bad = bytearray(frame)
+            bad[i] ^= flip
+            with pytest.raises(ProtocolError):
+                mb.parse_count(mb.parse_reply(bytes(bad), "CNT?"))
+
+
+def test_pulses_in_a_gate() -> None:
+    assert count_in_gate(0.25, 0.01, 100.0) == (1, 75.0)
+    assert count_in_gate(0.0, 0.01, 99.999) == (0, None)
+    assert count_in_gate(0.0, 0.01, 100.0) == (1, 100.0)
+    assert count_in_gate(7.5, 0.1, 100.0) == (10, 5.0)  # whole pulses already emitted do not count
+    assert count_in_gate(0.9, 0.0, 1e9) == (0, None)
+
+
+# class 1, Ib 5 A, C 1200 imp/kWh, 220 V: Ist = 0.004 Ib = 0.02 A, one pulse per 681.8 s at 4.4 W
+T_ONE_PULSE = 3600.0 / (1200 * 220 * 0.02 / 1000)
+
+
+def _count_bench(clock: ManualClock, *, threshold: float = 0.0, creep: float = 0.0) -> MeterBenchSim:
+    return MeterBenchSim(
+        clock=clock, settle_s=2, meter_constant=1200, start_threshold_a=threshold, creep_pulses_per_hour=creep
+    )
+
+
+def test_a_good_meter_starts_and_does_not_creep() -> None:
+    clock = ManualClock()
+    with PtySimServer(_count_bench(clock), clock=clock) as srv, link_to(srv.path) as link:
+        bench = MeterBench(link, clock=clock)
+        bench.set_source(220, 0.02, 1.0)
+        started = bench.count_pulses(1.2 * T_ONE_PULSE, stop_at=1)
+        assert started.pulses == 1 and not started.complete  # stopped at the first pulse
+        assert started.first_pulse_s is not None  # a fresh accumulator, which also ran while settling (2 s)
+        assert T_ONE_PULSE - 3.0 < started.first_pulse_s <= T_ONE_PULSE
+        assert started.elapsed_s < 1.2 * T_ONE_PULSE
+        assert [r.quantity for r in started.readings] == ["count_time", "first_pulse_time", "dut_pulses"]
+        assert started.readings[-1].unit == "count" and started.readings[0].frames
+        bench.set_source(253, 0.0, 1.0)  # 115 % Un, no current
+        t0 = clock.now()
+        creep = bench.count_pulses(2273.0, stop_at=2)
+        assert creep.complete and creep.pulses == 0 and creep.first_pulse_s is None
+        assert clock.now() - t0 >= 2273.0  # the whole gate ran on the injected clock
+        assert [r.quantity for r in creep.readings] == ["count_time", "dut_pulses"]
+
+
+def test_a_meter_that_does_not_start_counts_no_pulse_and_its_error_test_never_ends() -> None:
+    clock = ManualClock()
+    with (
+        PtySimServer(_count_bench(clock, threshold=0.05), clock=clock) as srv,
+        link_to(srv.path) as link,
+    ):
+        bench = MeterBench(link, clock=clock)
+        bench.set_source(220, 0.02, 1.0)
+        result = bench.count_pulses(1.2 * T_ONE_PULSE, stop_at=1)
+        assert result.complete and result.pulses == 0  # a result, not an error
+        bench.start_error_test(1200, 1)
+        clock.advance(1e6)
+        assert bench.error_result() is None  # BUSY: no pulse ever comes
+        bench.set_source(220, 0.06, 1.0)  # above its threshold it registers
+        assert bench.count_pulses(1.2 * 3600.0 / (1200 * 220 * 0.06 / 1000), stop_at=1).pulses == 1
+
+
+def test_a_creeping_meter_is_stopped_at_its_second_pulse() -> None:
+    clock = ManualClock()
+    with (
+        PtySimServer(_count_bench(clock, creep=10.0), clock=clock) as srv,
+        link_to(srv.path) as link,
+    ):
+        bench = MeterBench(link, clock=clock)
+        bench.set_source(253, 0.0, 1.0)
+        result = bench.count_pulses(2273.0, stop_at=2)
+        assert result.pulses == 2 and not result.complete
+        assert result.first_pulse_s is not None and 357.0 < result.first_pulse_s <= 360.0  # 10 per hour
+        assert result.elapsed_s < 2273.0
+        full = bench.count_pulses(2273.0)  # without stop_at the gate runs to its end
+        assert full.complete and full.pulses == 6
+
+
+def test_count_is_cancelled_by_a_source_change_and_refused_while_settling() -> None:
+    clock = ManualClock()
+    with PtySimServer(_count_bench(clock), clock=clock) as srv, link_to(srv.path) as link:
+        bench = MeterBench(link, clock=clock)
+        bench.set_source(220, 0.02, 1.0, wait=False)
+        with pytest.raises(DeviceError, match="error 3"):
+            bench.start_pulse_count(100.0)
+        clock.advance(2.0)
+        bench.start_pulse_count(100.0)
+        bench.set_source(220, 0.5, 1.0, wait=False)
+        with pytest.raises(DeviceError, match="error 4"):
+            bench.pulse_count()
+        n_tx = len(link.trace.entries)
+        for bad in (0.0, -5.0, float("inf")):
+            with pytest.raises(ConfigurationError, match="gate"):
+                bench.start_pulse_count(bad)
+        with pytest.raises(ConfigurationError, match="stop_at"):
+            bench.count_pulses(10.0, stop_at=0)
+        assert len(link.trace.entries) == n_tx  # nothing was sent
+
+
+def test_a_dead_bench_is_not_read_as_no_pulse() -> None:
+    """The bench goes silent in the middle of a creep gate: InstrumentTimeout, never ``pulses == 0``."""
+    clock = ManualClock()
+    faults = FaultSpec.parse("silence=1000000@500")  # no replies from t = 500 s of the bench clock
+    with (
+        PtySimServer(_count_bench(clock), clock=clock, faults=faults) as srv,
+        link_to(srv.path, retries=1, timeout=0.1) as link,
+    ):
+        bench = MeterBench(link, clock=clock)
+        bench.set_source(253, 0.0, 1.0)
+        with pytest.raises(InstrumentTimeout):
+            bench.count_pulses(2273.0, stop_at=2)
+
+
+def test_the_gate_runs_on_the_scaled_clock() -> None:
+    clock = ScaledClock(20000.0)  # a 2273 s creep gate is ~0.11 s of wall time
+    sim = MeterBenchSim(clock=clock, settle_s=2, creep_pulses_per_hour=0.0)
+    with PtySimServer(sim, clock=clock) as srv, link_to(srv.path) as link:
+        bench = MeterBench(link, clock=clock, poll_s=0.5)
+        bench.set_source(253, 0.0, 1.0)
+        wall = time.monotonic()
+        result = bench.count_pulses(2273.0, stop_at=2)
+        assert result.complete and result.pulses == 0
+        assert time.monotonic() - wall < 5.0
