@@ -1,10 +1,11 @@
 """Reference data of the family demos: the standards of each simulated bench and the technician.
 
 Certificate numbers and serials are demo data (marked DEMO): a 3 t weighing system and a reference
-flowmeter for water meters, a bell prover for gas meters, the heat-meter bench's reference volume, two
-certified CO2 cylinders (reference materials with ``certified_value`` in their specs), and a reference
-DMM. Each gets a measurement standard with its CMC, a certificate valid around the day, and the
-technician an authorisation for every procedure of ``calib procedures``.
+flowmeter for water meters, a bell prover for gas meters, the heat-meter bench's reference volume, its
+reference thermometers and calculator signal simulator, two certified CO2 cylinders (reference
+materials with ``certified_value`` in their specs), and a reference DMM. Each gets a measurement
+standard with its CMC, a certificate valid around the day, and the technician an authorisation for
+every procedure of ``calib procedures``.
 """
 
 from __future__ import annotations
@@ -73,6 +74,26 @@ STANDARDS: dict[str, StandardData] = {
         0.2,
         "percent",
         0.3,
+        "percent",
+        "heat",
+    ),
+    "heat_prt": StandardData(
+        "DEMO-HEAT-PRT2",
+        "pair of reference platinum resistance thermometers with read-out (heat-meter baths)",
+        "standard",
+        0.01,
+        "K",
+        0.02,
+        "K",
+        "heat",
+    ),
+    "heat_sim": StandardData(
+        "DEMO-HEAT-SIM",
+        "heat-meter calculator signal simulator (Pt resistances and volume pulses)",
+        "standard",
+        0.002,
+        "ohm",
+        0.1,
         "percent",
         "heat",
     ),
@@ -214,5 +235,6 @@ def seed_family_references(*, session: Session, as_of: date, technician: str = T
             valid_from=as_of - timedelta(days=30),
             valid_until=as_of + timedelta(days=700),
         )
+        granted.add(entry.code)  # sub-assembly procedures share their regulation's code
     session.flush()
     return tech

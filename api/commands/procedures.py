@@ -32,6 +32,7 @@ def _run(args: argparse.Namespace) -> int:
             "title_en": str(e.module.TITLE_EN),
             "family": str(e.module.FAMILY),
             "kind": e.kind,
+            "tests": e.summary,
             "roles": {role: {"required": role in e.required, "what": what} for role, what in e.roles.items()},
             "classes": list(e.classes),
             "ratings": dict(e.ratings),
@@ -44,6 +45,8 @@ def _run(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['alias']:11s} {r['code']}  {r['title_zh']}")
         print(f"{'':11s} {r['title_en']} ({r['family']}, {r['kind']})")
+        if r["tests"]:
+            print(f"{'':11s} tests: {r['tests']}")
         roles = ", ".join(f"{role}{'*' if v['required'] else ''}" for role, v in r["roles"].items())
         print(f"{'':11s} roles: {roles}")
         print(f"{'':11s} classes: {', '.join(r['classes']) or '— (calibration, no class)'}")

@@ -19,10 +19,68 @@ Parameters: ``qi``, ``qp`` (m³/h), ``dtheta`` (K, 20), ``dtheta_min`` (K, 3), `
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from calib_service.errors import RecordValidationError
+from calib_service.models import RawReading
 from calib_service.procedures import jjg225
 from calib_service.procedures.run_support import Station, Take, bench_run
 
-__all__ = ["REQUIRED_ROLES", "run"]
+__all__ = ["QUANTITIES", "REQUIRED_ROLES", "guard_part", "run"]
+
+#: The raw-reading names (without the run number) of each JJG 225 bench procedure, by alias.
+QUANTITIES: dict[str, frozenset[str]] = {
+    "jjg225": frozenset(
+        {"energy_start", "energy_end", "reference_volume", "supply_temperature", "return_temperature"}
+    ),
+    "jjg225-flow": frozenset(
+        {"volume_start", "volume_end", "reference_volume", "reference_start", "reference_end"}
+    ),
+    "jjg225-pair": frozenset(
+        {"dut_flow_temperature", "dut_return_temperature", "dut_dtheta", "hot_reference", "cold_reference"}
+    ),
+    "jjg225-calc": frozenset(
+        {"energy_before", "energy_after", "volume_pulses", "flow_resistance", "return_resistance"}
+    ),
+}
+
+
+def _base(quantity: str) -> str:
+    return quantity.rsplit(".", 1)[0] if quantity.rsplit(".", 1)[-1].isdigit() else quantity
+
+
+def guard_part(st: Station, alias: str) -> None:
+    """Refuse to resume a record started by another JJG 225 test (complete meter or sub-assembly).
+
+    The four tests share the regulation code, so ``--resume`` checks the record's code only; the stored
+    readings and points tell which test started it.
+
+    Args:
+        st: The station.
+        alias: The running procedure's alias (a key of :data:`QUANTITIES`).
+
+    Raises:
+        RecordValidationError: a stored reading or point belongs to another test.
+    """
+    with st.ctx.session_factory() as session:
+        names: Iterable[str] = session.scalars(
+            select(RawReading.quantity)
+            .where(RawReading.calibration_id == st.ctx.calibration_id, RawReading.point_seq.is_not(None))
+            .distinct()
+        )
+        foreign = sorted({_base(n) for n in names} - QUANTITIES[alias])
+    parts = {str(p.parameters.get("part", "jjg225")) for p in st.ctx.stored_points().values()}
+    if foreign or parts - {alias}:
+        others = sorted(parts - {alias})
+        others += [a for a, q in QUANTITIES.items() if a != alias and foreign and set(foreign) <= q]
+        other = others[0] if others else "the procedure that started it"
+        raise RecordValidationError(
+            f"{jjg225.CODE}: calibration {st.ctx.calibration_id} was started by {other} "
+            f"(readings {', '.join(foreign) or '-'}), not {alias}; resume it with calib run {other}"
+        )
+
 
 REQUIRED_ROLES: tuple[str, ...] = ("dut", "reference")
 
@@ -60,6 +118,7 @@ def run(st: Station) -> None:
     Args:
         st: The station.
     """
+    guard_part(st, "jjg225")
     s = st.setup
     cls = s.accuracy_class or "2"
     qi, qp = s.rating("qi"), s.rating("qp")
@@ -96,4 +155,4 @@ def run(st: Station) -> None:
             cmc_percent=reference.cmc_in("%"),
             decision_rule=s.decision_rule,
         )
-        st.store(seq, result, flow_m3_h=q, dtheta_K=dth, runs=runs, test_volume_l=volume_l)
+        st.store(seq, result, part="jjg225", flow_m3_h=q, dtheta_K=dth, runs=runs, test_volume_l=volume_l)

@@ -22,6 +22,9 @@ from calib_service.procedures import (
     jjg162,
     jjg162_run,
     jjg225,
+    jjg225_calc_run,
+    jjg225_flow_run,
+    jjg225_pair_run,
     jjg225_run,
     jjg577,
     jjg577_run,
@@ -51,6 +54,7 @@ class ProcedureEntry:
         default_class: Class used when none is given.
         ratings: Device ratings it needs (``--param``), with what they are.
         one_of: Groups of roles of which the bench must have at least one (method choice).
+        summary: What is tested, when a regulation has several bench procedures (JJG 225 parts).
     """
 
     alias: str
@@ -62,6 +66,7 @@ class ProcedureEntry:
     default_class: str | None = None
     ratings: Mapping[str, str] = field(default_factory=dict)
     one_of: tuple[tuple[str, ...], ...] = ()
+    summary: str = ""
 
     def check_bench(self, bench: Bench) -> None:
         """Check the bench's roles against this procedure.
@@ -97,37 +102,6 @@ class ProcedureEntry:
         return [(lim.quantity, lim.unit, lim.required) for lim in limits]
 
 
-def _jjg596_run(st: Station) -> None:
-    """JJG 596 through the lead's ``jjg596_run`` (register before/after, basic error at every load point)."""
-    s = st.setup
-    cls = s.accuracy_class or "1"
-    rating = jjg596_run.MeterRating(
-        cls,
-        s.rating("voltage", 220.0),
-        s.rating("basic_current"),
-        s.rating("max_current"),
-        s.rating("meter_constant"),
-    )
-    std = s.standard("bench")
-    standard = jjg596_run.StandardInfo(std.u_in("%", of=1.0), std.k, std.cmc_in("%"))
-    meter = st.instruments.get("dut")
-    fresh = not st.ctx.stored_points()
-    if meter is not None and fresh:
-        jjg596_run.run_register_reading(st.ctx, meter, state=s.state, when="before")
-    jjg596_run.run_basic_error(
-        st.ctx,
-        bench=st.instruments["bench"],
-        rating=rating,
-        standard=standard,
-        decision_rule=s.decision_rule,
-        repeats=int(s.rating("repeats", 3)),
-        state=s.state,
-        flags=s.flags,
-    )
-    if meter is not None:
-        jjg596_run.run_register_reading(st.ctx, meter, state=s.state, when="after")
-
-
 _ENTRIES: tuple[ProcedureEntry, ...] = (
     ProcedureEntry(
         "jjg596",
@@ -139,7 +113,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         },
         ("bench",),
         jjg596.CLASSES,
-        _jjg596_run,
+        jjg596_run.run,
         "1",
         {
             "voltage": "reference voltage, V (220)",
@@ -147,6 +121,9 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
             "max_current": "Imax, A",
             "meter_constant": "imp/kWh",
             "repeats": "error tests per point (3)",
+            "starting": "starting test after the load points: 1 run (default), 0 skip",
+            "creep": "creep (no-load) test: 1 run (default), 0 skip",
+            "phases": "measuring elements m (1)",
         },
     ),
     ProcedureEntry(
@@ -179,6 +156,40 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         jjg225_run.run,
         "2",
         {"qi": "qi, m³/h", "qp": "qp, m³/h", "heat_coefficient": "k, kWh/(m³·K)"},
+        summary="complete heat meter",
+    ),
+    ProcedureEntry(
+        jjg225_flow_run.ALIAS,
+        jjg225,
+        {r: jjg225.ROLES[r] for r in ("dut", "reference", "climate")},
+        jjg225_flow_run.REQUIRED_ROLES,
+        jjg225.CLASSES,
+        jjg225_flow_run.run,
+        "2",
+        jjg225_flow_run.RATINGS,
+        summary="flow sensor (sub-assembly)",
+    ),
+    ProcedureEntry(
+        jjg225_pair_run.ALIAS,
+        jjg225,
+        {r: jjg225.ROLES[r] for r in ("dut", "thermometers", "climate")},
+        jjg225_pair_run.REQUIRED_ROLES,
+        jjg225.CLASSES,
+        jjg225_pair_run.run,
+        "2",
+        jjg225_pair_run.RATINGS,
+        summary="temperature-sensor pair (sub-assembly)",
+    ),
+    ProcedureEntry(
+        jjg225_calc_run.ALIAS,
+        jjg225,
+        {r: jjg225.ROLES[r] for r in ("dut", "simulator", "climate")},
+        jjg225_calc_run.REQUIRED_ROLES,
+        jjg225.CLASSES,
+        jjg225_calc_run.run,
+        "2",
+        jjg225_calc_run.RATINGS,
+        summary="calculator (sub-assembly)",
     ),
     ProcedureEntry(
         "jjg635",

@@ -30,10 +30,13 @@ class FlowRegisterSim(SimBase):
     Attributes:
         supply_temp: Supply water temperature, °C.
         return_temp: Return water temperature, °C.
+        heat_coefficient: k of the true heat k·q·ΔT, kWh/(m³·K) (a bench may set the EN 1434-1 value
+            of its temperatures; default the constant ``WATER_KWH_PER_M3K``).
     """
 
     supply_temp: float
     return_temp: float
+    heat_coefficient: float = WATER_KWH_PER_M3K
 
     def _start_flow(self, flow: float, supply_temp: float, return_temp: float) -> None:
         """Check the initial flow and start the registers at zero, now.
@@ -50,7 +53,7 @@ class FlowRegisterSim(SimBase):
         self._t = self.clock.now()
 
     def _power_kw(self) -> float:
-        return self._flow * WATER_KWH_PER_M3K * (self.supply_temp - self.return_temp)
+        return self._flow * self.heat_coefficient * (self.supply_temp - self.return_temp)
 
     def _advance(self) -> None:
         now = self.clock.now()

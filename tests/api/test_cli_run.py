@@ -40,7 +40,18 @@ from instruments.sim.scpi_dmm import DmmSim
 CALIB = str(Path(sys.executable).parent / "calib")
 METER = "202612010001"
 SCALE = 10000.0
-FAMILY_ALIASES = ("jjg596", "jjg162", "jjg577", "jjg225", "jjg635", "cems_co2", "comparison")
+FAMILY_ALIASES = (
+    "jjg596",
+    "jjg162",
+    "jjg577",
+    "jjg225",
+    "jjg225-flow",
+    "jjg225-pair",
+    "jjg225-calc",
+    "jjg635",
+    "cems_co2",
+    "comparison",
+)
 
 
 def _seed(engine: Engine) -> None:
