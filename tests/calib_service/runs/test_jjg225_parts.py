@@ -329,3 +329,67 @@ def test_flow_sensor_resume_after_link_loss_and_wrong_part(engine: Engine) -> No
     assert twice == {(2, "reference_start.2"), (2, "volume_start.2")}
     assert all(n == 1 for k, n in per.items() if k not in twice)
     assert sorted({seq for seq, _ in per}) == [1, 2, 3]
+
+
+def test_calib_run_pair_typed_in(
+    engine: Engine, capsys: pytest.CaptureFixture[str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``calib run jjg225-pair``, every reading typed in: the cold bath by --entry, the rest at the prompt."""
+    import io
+    import json
+    import sys
+
+    from api.cli import main
+
+    factory = make_session_factory(engine)
+    with factory() as s:
+        seed_family_references(session=s, as_of=date.today())
+        s.commit()
+    bench = tmp_path / "pair.yaml"
+    bench.write_text(
+        "name: baths by eye\ninstruments:\n  dut: {driver: manual}\n  thermometers: {driver: manual}\n"
+        "standards: {thermometers: DEMO-HEAT-PRT2}\n",
+        encoding="utf-8",
+    )
+    lines = []
+    for dtheta in (3.3, 15.0, 67.5):  # per reading: Δθ shown by the calculator, then the hot bath
+        for _ in range(3):
+            lines += [f"{dtheta * (1 + PAIR_ERROR / 100):.3f}", f"{20.0 + dtheta:.3f}"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    code = main(
+        [
+            "run",
+            "jjg225-pair",
+            "--bench",
+            str(bench),
+            "--dut",
+            "HM-PAIR-CLI",
+            "--class",
+            "2",
+            "--technician",
+            TECHNICIAN,
+            "--env",
+            "ambient_temperature=22",
+            "--env",
+            "relative_humidity=50",
+            "--param",
+            "resolution_k=0.001",
+            "--entry",
+            "cold_reference=20.0",
+            "--yes",
+            "--json",
+            "--database",
+            engine.url.render_as_string(hide_password=False),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    doc = json.loads(captured.out)
+    assert doc["procedure"] == "JJG 225-2024" and doc["decision"] == "pass"
+    assert [p["point"] for p in doc["points"]] == ["Δθmin (3.3 K)", "10-20 K (15 K)", "Δθmax (67.5 K)"]
+    for p in doc["points"]:
+        assert abs(p["error"] - PAIR_ERROR) <= p["expanded_uncertainty"] <= p["mpe"] / 3, p
+        assert p["coverage_factor"] >= 2.0 and p["decision"] == "pass"
+    with factory() as s:
+        typed = list(s.scalars(select(RawReading).where(RawReading.calibration_id == doc["calibration_id"])))
+    assert len(typed) == 3 * 3 * 3 and all(r.source == "manual" and r.entered_by_id for r in typed)
