@@ -14,12 +14,13 @@ from calib_service.procedures import (
     comparison,
     jjg162,
     jjg225,
+    jjg225_parts,
     jjg577,
     jjg635,
     water,
 )
 
-MODULES = [analyser, cems_co2, common, comparison, jjg162, jjg225, jjg577, jjg635, water]
+MODULES = [analyser, cems_co2, common, comparison, jjg162, jjg225, jjg225_parts, jjg577, jjg635, water]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
