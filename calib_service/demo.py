@@ -27,6 +27,7 @@ from calib_service.procedures.jjg596_run import (
     MeterRating,
     StandardInfo,
     run_basic_error,
+    run_functional_tests,
     run_register_reading,
 )
 from calib_service.records.users import count_users
@@ -66,6 +67,7 @@ class DemoOptions:
         accuracy_class: the meter's class (JJG 596: 0.2S, 0.5S, 1, 2).
         decision_rule: ``jjf1094`` (default), ``simple`` or ``guard``.
         repeats: error tests per load point.
+        functional: also run the starting and creep tests after the load points.
         dut_port, bench_port: real serial ports instead of the simulators.
         temperature_c, humidity_rh: the conditions the technician reads off the lab's hygrometer.
     """
@@ -78,6 +80,7 @@ class DemoOptions:
     accuracy_class: str = "1"
     decision_rule: str = "jjf1094"
     repeats: int = 3
+    functional: bool = True
     dut_port: str | None = None
     bench_port: str | None = None
     temperature_c: float = 23.1
@@ -214,6 +217,10 @@ def run_demo(
             decision_rule=options.decision_rule,
             repeats=options.repeats,
         )
+        if options.functional:
+            run_functional_tests(
+                ctx, bench=bench, rating=rating, first_seq=len(jjg596.load_points(options.accuracy_class)) + 1
+            )
         run_register_reading(ctx, meter, state="as_found", when="after")
     with session_factory() as session:
         stored = session.get(Calibration, cal_id)

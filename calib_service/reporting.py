@@ -91,14 +91,15 @@ def results_table(summary: dict[str, Any]) -> str:
     rows = [header]
     for p in summary["points"]:
         unit = _UNIT_TEXT.get(p["error_unit"], " " + p["error_unit"])
-        err, u = _rounded(p)
+        check = not p["coverage_factor"]  # a check judged against its limit (k = 0 stored): no U
+        err, u = (f"{float(p['error']):g}", "—") if check else _rounded(p)
         mpe = "—" if p["mpe"] is None else f"±{p['mpe']:g}{unit}"
         decision = p["decision"]
         rows.append(
             (
                 p["point"],
                 f"{err}{unit}",
-                f"{u}{unit} (k={p['coverage_factor']:g})",
+                "—" if check else f"{u}{unit} (k={p['coverage_factor']:g})",
                 mpe,
                 f"{_DECISION_ZH[decision]} {decision or ''}".strip(),
             )

@@ -227,7 +227,7 @@ def _traceability(session: Session, cal: Calibration, standards: tuple[StandardU
 def _point(p: CalibrationPoint) -> MeasurementPoint:
     check = bool(p.parameters.get("check"))  # drift, repeatability, T90: value against limit, no budget
     return MeasurementPoint(
-        label=Text(p.label),
+        label=Text(p.label, str(p.parameters.get("label_en") or "")),
         error=p.error,
         error_unit=p.error_unit,
         uncertainty=None if check else p.expanded_uncertainty,

@@ -25,6 +25,8 @@ _M3 = "\\metre\\tothe{3}"
 # canonical pint-style name -> (printed symbol, D-SI string)
 _CANONICAL: dict[str, tuple[str, str]] = {
     "dimensionless": ("", "\\one"),
+    # pulses of a meter's test output counted in a starting or creep test (a count: \one in D-SI)
+    "imp": ("imp", "\\one"),
     "percent": ("%", "\\percent"),
     "percent_RH": ("%RH", "\\percent"),
     # referenced (fiducial) error of analysers, % of full scale; D-SI has no "of full scale", the quantity's

@@ -1,4 +1,4 @@
-"""JJG 596-2012 electronic AC electricity meters: basic error by the standard-meter method.
+"""JJG 596-2012 electronic AC electricity meters: basic error (standard-meter method), starting and creep.
 
 The data below (limits, rounding intervals, load points) is a versioned table: every row cites its
 source and says whether it was verified against the official text. The limit figures are those of IEC
@@ -14,6 +14,11 @@ reference standard meter's error, zero with the expanded uncertainty of its cert
 (Type B, normal); δ_res the quantisation of the standard's pulse count m, rectangular with half-width
 100/m %. The reported U is U95, as for every procedure (``common.finish_point``): k = 2 when ν_eff ≥ 30,
 else the Student-t factor for 95 %; it is never below the CMC of the centre's measurement standard.
+
+The starting (起动) and creep (潜动) tests are pass/fail functional tests on the meter's pulse output
+(``FUNCTIONAL``, ``starting_time_s``, ``creep_time_s``, ``judge_functional``): at least one pulse within the
+starting time at the starting current, at most one pulse in the creep time at 115 % Un without current. They
+carry no uncertainty budget. Their factors are **not verified** either (sources in ``FunctionalRow.source``).
 """
 
 from __future__ import annotations
@@ -33,22 +38,30 @@ from uncertainty.gum import coverage_factor
 __all__ = [
     "CODE",
     "DATA_VERSION",
+    "FUNCTIONAL",
     "LIMITS",
     "ROUNDING_INTERVAL",
+    "FunctionalResult",
+    "FunctionalRow",
+    "FunctionalTest",
     "LimitRow",
     "LoadPoint",
     "PointResult",
+    "creep_time_s",
     "evaluate_point",
+    "functional_tests",
+    "judge_functional",
     "load_points",
     "mpe_for",
     "pulses_for",
+    "starting_time_s",
 ]
 
 CODE = "JJG 596-2012"
 TITLE_ZH = "电子式交流电能表检定规程"
 TITLE_EN = "Verification Regulation of Electronic AC Electricity Meters"
 FAMILY = "electricity"
-DATA_VERSION = "2026.12-1"
+DATA_VERSION = "2026.12-2"
 
 _SRC_LIMITS = (
     "IEC 62053-21/22 (≙ GB/T 17215.321/322) as quoted in shared/domain/regulations.md §1; "
@@ -202,6 +215,212 @@ def pulses_for(
     by_time = round(meter_constant * power_kw * target_seconds / 3600.0)
     by_resolution = math.ceil(min_standard_pulses * meter_constant / standard_constant - 1e-9)
     return max(1, by_time, by_resolution)
+
+
+_SRC_STARTING = (
+    "starting current: IEC 62053-22:2003 8.3.3 (0.2S, 0.5S: 0.001 In) and IEC 62053-21:2003 8.3.3 (class 1: "
+    "0.004 Ib, class 2: 0.005 Ib, direct connection) (≙ GB/T 17215.322/321); time limit "
+    "t = 1.2 × 60·1000/(C·m·Un·Ist) min as commonly quoted from JJG 596-2012; not yet checked against "
+    "JJG 596-2012"
+)
+_SRC_CREEP = (
+    "no-load (creep) test: 115 % Un, no current, at most one pulse in Δt = N·10⁶/(C·m·Un·Imax) min with "
+    "N = 900 (0.2S), 600 (0.5S) (IEC 62053-22:2003 8.3.2) and N = 600 (class 1), 480 (class 2) (IEC "
+    "62053-21:2003 8.3.2) (≙ GB/T 17215.322/321), as recalled, not read from the standards; not yet checked "
+    "against JJG 596-2012"
+)
+
+
+@dataclass(frozen=True)
+class FunctionalRow:
+    """Factors of the starting and creep tests of one class (all unverified until ``verified`` is True).
+
+    Attributes:
+        accuracy_class: The class.
+        starting_current: Ist as a fraction of the basic current (In for S classes, Ib otherwise).
+        starting_time_factor: t_start = factor × the time of one pulse at Ist (1.2).
+        creep_voltage: Voltage of the creep test as a fraction of Un (1.15).
+        creep_constant: N in Δt = N·10⁶/(C·m·Un·Imax) min.
+        creep_max_pulses: The most pulses allowed in Δt (1).
+        verified: Checked against the official text.
+        source: Where the figures come from.
+    """
+
+    accuracy_class: str
+    starting_current: float
+    starting_time_factor: float
+    creep_voltage: float
+    creep_constant: float
+    creep_max_pulses: int
+    verified: bool
+    source: str
+
+
+FUNCTIONAL: dict[str, FunctionalRow] = {
+    cls: FunctionalRow(cls, ist, 1.2, 1.15, n, 1, False, f"{_SRC_STARTING}; {_SRC_CREEP}")
+    for cls, ist, n in (
+        ("0.2S", 0.001, 900.0),
+        ("0.5S", 0.001, 600.0),
+        ("1", 0.004, 600.0),
+        ("2", 0.005, 480.0),
+    )
+}
+
+
+@dataclass(frozen=True)
+class FunctionalTest:
+    """A starting or creep test as planned for one meter.
+
+    Attributes:
+        kind: ``starting`` or ``creep``.
+        label: Label of the stored point (``起动 0.004Ib``, ``潜动 1.15Un``).
+        label_en: English label for certificates.
+        voltage: Test voltage, V.
+        current: Test current, A (0 for creep).
+        seconds: Test time (the gate), s.
+        required: ``starting``: at least this many pulses; ``creep``: at most this many.
+        row: The data row (factors, verified flag, source).
+    """
+
+    kind: str
+    label: str
+    label_en: str
+    voltage: float
+    current: float
+    seconds: float
+    required: int
+    row: FunctionalRow
+
+    def judge(self, pulses: int) -> str:
+        """``pass`` or ``fail`` for ``pulses`` counted in the test time."""
+        return judge_functional(self.kind, pulses, self.required)
+
+
+def _pulse_minutes(meter_constant: float, phases: int, voltage: float, current: float) -> float:
+    if not (meter_constant > 0 and phases >= 1 and voltage > 0 and current > 0):
+        raise RecordValidationError(
+            f"meter constant, phases, voltage and current must be > 0, got C={meter_constant}, m={phases}, "
+            f"U={voltage}, I={current}"
+        )
+    return 60.0 * 1000.0 / (meter_constant * phases * voltage * current)
+
+
+def starting_time_s(
+    meter_constant: float, voltage: float, starting_current: float, *, phases: int = 1, factor: float = 1.2
+) -> float:
+    """t_start = factor × 60·1000/(C·m·Un·Ist) min, in seconds.
+
+    >>> round(starting_time_s(1200, 220, 0.02), 1)  # class 1, Ib = 5 A: 13.6 min
+    818.2
+
+    Raises:
+        RecordValidationError: a non-positive argument.
+    """
+    return factor * _pulse_minutes(meter_constant, phases, voltage, starting_current) * 60.0
+
+
+def creep_time_s(
+    accuracy_class: str, meter_constant: float, voltage: float, max_current: float, *, phases: int = 1
+) -> float:
+    """Δt = N·10⁶/(C·m·Un·Imax) min of the class, in seconds (Un the reference voltage, not 115 %).
+
+    >>> round(creep_time_s("1", 1200, 220, 60) / 60, 2)  # class 1, Imax = 60 A: 37.88 min
+    37.88
+
+    Raises:
+        RecordValidationError: unknown class or a non-positive argument.
+    """
+    _check_class(accuracy_class)
+    _pulse_minutes(meter_constant, phases, voltage, max_current)  # validates
+    n = FUNCTIONAL[accuracy_class].creep_constant
+    return n * 1e6 / (meter_constant * phases * voltage * max_current) * 60.0
+
+
+def judge_functional(kind: str, pulses: int, required: int = 1) -> str:
+    """``starting``: pass when at least ``required`` pulses came; ``creep``: pass when at most ``required``.
+
+    >>> judge_functional("starting", 0), judge_functional("creep", 1), judge_functional("creep", 2)
+    ('fail', 'pass', 'fail')
+    """
+    if pulses < 0:
+        raise RecordValidationError(f"a pulse count cannot be negative, got {pulses}")
+    if kind == "starting":
+        return "pass" if pulses >= required else "fail"
+    if kind == "creep":
+        return "pass" if pulses <= required else "fail"
+    raise RecordValidationError(f"unknown functional test {kind!r}; use starting or creep")
+
+
+def functional_tests(
+    accuracy_class: str,
+    *,
+    voltage: float,
+    basic_current: float,
+    max_current: float,
+    meter_constant: float,
+    phases: int = 1,
+) -> tuple[FunctionalTest, FunctionalTest]:
+    """The starting and creep tests of a meter (in that order).
+
+    Raises:
+        RecordValidationError: unknown class or non-positive ratings.
+    """
+    _check_class(accuracy_class)
+    row = FUNCTIONAL[accuracy_class]
+    base = "In" if accuracy_class.endswith("S") else "Ib"
+    ist = row.starting_current * basic_current
+    starting = FunctionalTest(
+        "starting",
+        f"起动 {row.starting_current:g}{base}",
+        f"Starting {row.starting_current:g}{base}",
+        voltage,
+        ist,
+        starting_time_s(meter_constant, voltage, ist, phases=phases, factor=row.starting_time_factor),
+        1,
+        row,
+    )
+    creep = FunctionalTest(
+        "creep",
+        f"潜动 {row.creep_voltage:g}Un",
+        f"Creep {row.creep_voltage:g}Un",
+        round(row.creep_voltage * voltage, 6),
+        0.0,
+        creep_time_s(accuracy_class, meter_constant, voltage, max_current, phases=phases),
+        row.creep_max_pulses,
+        row,
+    )
+    return starting, creep
+
+
+@dataclass(frozen=True)
+class FunctionalResult:
+    """The outcome of a starting or creep test: pulses counted in the test time and the decision."""
+
+    test: FunctionalTest
+    pulses: int
+    counted_s: float
+    first_pulse_s: float | None
+    decision: str
+
+    def parameters(self) -> dict[str, object]:
+        """What is stored with the point (``parameters``): the test, the count and the sources."""
+        t = self.test
+        return {
+            "check": True,
+            "functional_test": t.kind,
+            "label_en": t.label_en,
+            "voltage_V": t.voltage,
+            "current_A": t.current,
+            "test_time_s": t.seconds,
+            "test_time_min": t.seconds / 60.0,
+            "criterion": f"pulses {'>=' if t.kind == 'starting' else '<='} {t.required}",
+            "required_pulses" if t.kind == "starting" else "max_pulses": t.required,
+            "observed_pulses": self.pulses,
+            "counted_s": self.counted_s,
+            "first_pulse_s": self.first_pulse_s,
+            "limit_source": t.row.source,
+            "limit_verified": t.row.verified,
+        }
 
 
 def u95_for_decision(expanded: float, k: float, dof_eff: float | None) -> float:

@@ -102,37 +102,6 @@ class ProcedureEntry:
         return [(lim.quantity, lim.unit, lim.required) for lim in limits]
 
 
-def _jjg596_run(st: Station) -> None:
-    """JJG 596 through the lead's ``jjg596_run`` (register before/after, basic error at every load point)."""
-    s = st.setup
-    cls = s.accuracy_class or "1"
-    rating = jjg596_run.MeterRating(
-        cls,
-        s.rating("voltage", 220.0),
-        s.rating("basic_current"),
-        s.rating("max_current"),
-        s.rating("meter_constant"),
-    )
-    std = s.standard("bench")
-    standard = jjg596_run.StandardInfo(std.u_in("%", of=1.0), std.k, std.cmc_in("%"))
-    meter = st.instruments.get("dut")
-    fresh = not st.ctx.stored_points()
-    if meter is not None and fresh:
-        jjg596_run.run_register_reading(st.ctx, meter, state=s.state, when="before")
-    jjg596_run.run_basic_error(
-        st.ctx,
-        bench=st.instruments["bench"],
-        rating=rating,
-        standard=standard,
-        decision_rule=s.decision_rule,
-        repeats=int(s.rating("repeats", 3)),
-        state=s.state,
-        flags=s.flags,
-    )
-    if meter is not None:
-        jjg596_run.run_register_reading(st.ctx, meter, state=s.state, when="after")
-
-
 _ENTRIES: tuple[ProcedureEntry, ...] = (
     ProcedureEntry(
         "jjg596",
@@ -144,7 +113,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         },
         ("bench",),
         jjg596.CLASSES,
-        _jjg596_run,
+        jjg596_run.run,
         "1",
         {
             "voltage": "reference voltage, V (220)",
@@ -152,6 +121,9 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
             "max_current": "Imax, A",
             "meter_constant": "imp/kWh",
             "repeats": "error tests per point (3)",
+            "starting": "starting test after the load points: 1 run (default), 0 skip",
+            "creep": "creep (no-load) test: 1 run (default), 0 skip",
+            "phases": "measuring elements m (1)",
         },
     ),
     ProcedureEntry(

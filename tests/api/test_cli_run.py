@@ -303,7 +303,7 @@ def test_kill_mid_run_and_resume(engine: Engine, tmp_path: Path, capsys: pytest.
             assert cal is not None and cal.status == "running"
             before = {r.id: (r.seq, r.quantity, r.value) for r in cal.readings}
             stored_before = len(cal.points)
-        assert 3 <= stored_before < 7
+        assert 3 <= stored_before < 9  # 7 load points, then the starting and creep tests
         capsys.readouterr()
         assert main(_run_args(bench, url, "--resume", str(cid))) == 0
         resumed = capsys.readouterr()
@@ -315,8 +315,11 @@ def test_kill_mid_run_and_resume(engine: Engine, tmp_path: Path, capsys: pytest.
     assert doc_r["calibration_id"] == cid and doc_s["calibration_id"] != cid
     assert doc_r["decision"] == doc_s["decision"] == "pass"
     assert [p["point"] for p in doc_r["points"]] == [p["point"] for p in doc_s["points"]]
-    assert len(doc_r["points"]) == 7
-    for pr, ps in zip(doc_r["points"], doc_s["points"], strict=True):
+    assert len(doc_r["points"]) == 9
+    for pr, ps in zip(doc_r["points"][7:], doc_s["points"][7:], strict=True):  # starting, creep
+        assert pr["error_unit"] == "imp" and pr["expanded_uncertainty"] is None
+        assert pr["decision"] == ps["decision"] == "pass" and pr["error"] == ps["error"]
+    for pr, ps in zip(doc_r["points"][:7], doc_s["points"][:7], strict=True):
         assert pr["error_unit"] == "%"
         assert abs(pr["error"] - 0.3) <= pr["expanded_uncertainty"], pr
         assert abs(pr["error"] - ps["error"]) <= pr["expanded_uncertainty"] / 2, (pr, ps)
@@ -329,8 +332,9 @@ def test_kill_mid_run_and_resume(engine: Engine, tmp_path: Path, capsys: pytest.
         assert [r.seq for r in readings] == list(range(1, len(readings) + 1))  # nothing twice, no gap
         per_point = Counter((r.point_seq, r.quantity) for r in readings if r.point_seq is not None)
         assert {n for (_, q), n in per_point.items() if q == "meter_error"} == {3}
-        assert sorted({seq for seq, _ in per_point}) == list(range(1, 8))
-        assert _points(engine, cid) == 7
+        assert sorted({seq for seq, _ in per_point}) == list(range(1, 10))
+        assert {n for (s_, q), n in per_point.items() if q == "dut_pulses"} == {1}  # one count per test
+        assert _points(engine, cid) == 9
 
 
 def _typed_in_standard_with_entries(

@@ -47,8 +47,13 @@ def test_demo_recovers_injected_error(engine: Engine, tmp_path: Path) -> None:
         cal = s.scalars(select(Calibration)).one()
         assert cal.status == "measured" and cal.decision == "pass"
         points = s.scalars(select(CalibrationPoint).order_by(CalibrationPoint.seq)).all()
-        assert [p.label for p in points] == [lp.label for lp in plan]
-        for p in points:
+        # the load points, then the starting and creep tests (pass/fail on the meter's pulses)
+        assert [p.label for p in points] == [lp.label for lp in plan] + ["起动 0.004Ib", "潜动 1.15Un"]
+        starting, creep = points[len(plan) :]
+        assert (starting.error, starting.decision, starting.error_unit) == (1.0, "pass", "imp")
+        assert (creep.error, creep.decision) == (0.0, "pass")
+        assert starting.parameters["check"] is True and creep.parameters["limit_verified"] is False
+        for p in points[: len(plan)]:
             assert abs(p.error - INJECTED) <= p.expanded_uncertainty, p.label
             assert p.expanded_uncertainty >= 0.05 - 1e-12  # never below the standard's CMC
             assert p.expanded_uncertainty <= p.mpe / 3  # a realistic set-up
@@ -59,7 +64,8 @@ def test_demo_recovers_injected_error(engine: Engine, tmp_path: Path) -> None:
             assert p.parameters["limit_verified"] is False  # the limit table is flagged unverified
         readings = s.scalars(select(RawReading).order_by(RawReading.seq)).all()
         # 2 register readings + 7 points × 3 repeats × (error + standard count)
-        assert len(readings) == 2 + len(plan) * 3 * 2
+        # + starting (count time, first-pulse time, pulses) + creep (count time, pulses)
+        assert len(readings) == 2 + len(plan) * 3 * 2 + 3 + 2
         assert [r.seq for r in readings] == list(range(1, len(readings) + 1))
         assert all(r.frames and r.frames[0]["dir"] == "tx" for r in readings)
         assert all(r.taken_at.tzinfo is not None for r in readings)
@@ -69,7 +75,7 @@ def test_demo_recovers_injected_error(engine: Engine, tmp_path: Path) -> None:
         manual = select(func.count()).select_from(RawReading).where(RawReading.source == "manual")
         assert s.scalar(manual) == 0
     out = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
-    assert out["number"] == summary["number"] and len(out["points"]) == len(plan)
+    assert out["number"] == summary["number"] and len(out["points"]) == len(plan) + 2
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "合格" in report and summary["number"] in report
 
@@ -84,5 +90,6 @@ def test_demo_failing_meter_fails(engine: Engine, tmp_path: Path) -> None:
         clock=ScaledClock(5000.0),
     )
     assert summary["decision"] == "fail"
-    # 1.6 % is outside ±1 % and outside ±1.5 % at 0.05 Ib: every point fails
-    assert {p["decision"] for p in summary["points"]} == {"fail"}
+    # 1.6 % is outside ±1 % and outside ±1.5 % at 0.05 Ib: every load point fails
+    assert {p["decision"] for p in summary["points"][:-2]} == {"fail"}
+    assert [p["decision"] for p in summary["points"][-2:]] == ["pass", "pass"]  # it starts and does not creep
