@@ -20,6 +20,7 @@ from instruments.errors import (
 )
 from instruments.framing import Framer, IdleGapFramer, LengthFramer, TerminatorFramer
 from instruments.link import Exchange, LinkSettings, SerialLink, is_pseudo_terminal, port_lock
+from instruments.timer_slack import PreciseWait, tighten_timer_slack
 from instruments.trace import Trace, TraceEntry, TraceNote
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "LinkDown",
     "LinkSettings",
     "ManualClock",
+    "PreciseWait",
     "ProtocolError",
     "Reading",
     "RealClock",
@@ -47,4 +49,5 @@ __all__ = [
     "TraceNote",
     "is_pseudo_terminal",
     "port_lock",
+    "tighten_timer_slack",
 ]

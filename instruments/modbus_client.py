@@ -35,11 +35,12 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from instruments.errors import ConfigurationError, InstrumentTimeout, LinkDown, ProtocolError
 from instruments.link import SerialLink
 from instruments.protocols import modbus_rtu as rtu
-from instruments.timer_slack import tighten_timer_slack
+from instruments.timer_slack import PreciseWait, tighten_timer_slack
 from instruments.trace import TraceEntry
 
 __all__ = ["ModbusClient", "ModbusStats", "Transaction"]
@@ -52,7 +53,6 @@ _encode_read = functools.lru_cache(maxsize=256)(rtu.encode_read)
 #: Last bus activity per physical port (keyed by the id of the port's lock), shared by every client on the
 #: port so that the t3.5 silence holds between the transactions of different clients on one RS-485 bus.
 _LAST_ACTIVITY: dict[int, float] = {}
-
 
 
 class _ReplyFramer:
@@ -136,14 +136,17 @@ class ModbusClient:
         spec_silence: use the spec's fixed t3.5 = 1.75 ms above 19200 baud (default: 3.5 × 11 bits).
         timeout: per-attempt reply timeout in seconds (default: the link's).
         retries: extra attempts after a timeout or malformed reply (default: the link's).
-        spin_s: busy-wait this last part of each silence instead of sleeping (s; 0 = always sleep).
+        spin_s: busy-wait this last part of each silence instead of sleeping (s; 0 = always sleep), or
+            ``"auto"``: busy-wait about as long as this thread's wake-ups are late, learned as it runs
+            (:class:`~instruments.timer_slack.PreciseWait`, at most 0.5 ms per silence). The silence then
+            ends within microseconds of t3.5 instead of 50–150 µs after it, for a little CPU.
         local_echo: the RS-485 adapter echoes every request; read and check the echo before the reply.
         tight_sleep: set the timer slack of the thread that runs transactions to 1 µs (Linux), so the
             silence wait overshoots by tens of µs instead of ~50–100 µs; affects every timer of that thread
             (see :mod:`instruments.timer_slack`). The silence is never shortened.
 
     Raises:
-        ConfigurationError: negative retries or a non-positive timeout.
+        ConfigurationError: negative retries, a non-positive timeout or a bad ``spin_s``.
     """
 
     def __init__(
@@ -154,12 +157,15 @@ class ModbusClient:
         spec_silence: bool = False,
         timeout: float | None = None,
         retries: int | None = None,
-        spin_s: float = 0.0,
+        spin_s: float | Literal["auto"] = 0.0,
         local_echo: bool = False,
         tight_sleep: bool = False,
     ) -> None:
         self.link = link
-        self.spin_s = spin_s
+        if spin_s != "auto" and not (isinstance(spin_s, int | float) and spin_s >= 0):
+            raise ConfigurationError(f'spin_s must be a number of seconds >= 0 or "auto", got {spin_s!r}')
+        self.spin_s = 0.0 if spin_s == "auto" else float(spin_s)
+        self._precise = PreciseWait() if spin_s == "auto" else None
         self.local_echo = local_echo
         self.tight_sleep = tight_sleep
         self.baudrate = baudrate if baudrate is not None else link.settings.baudrate
@@ -195,6 +201,11 @@ class ModbusClient:
         target = self._last_activity + self.silence
         wait = target - time.monotonic()
         if wait <= 0:
+            return
+        if self._precise is not None:
+            if self.tight_sleep:
+                tighten_timer_slack()
+            self._precise.until(target)
             return
         if wait > self.spin_s:
             if self.tight_sleep:

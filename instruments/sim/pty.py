@@ -14,7 +14,9 @@ Timing: device delays (``reply_delay``, ``slow=`` faults) and the fault schedule
 the optional line-rate pacing (``baud``) is wall-clock time, because it stands for the wire. The reply is
 written when the request's wire time, the device delay and the reply's wire time have passed since the
 request arrived (handling time counts towards them, as a real device's turnaround does); with the
-default :class:`~instruments.clock.RealClock` that is one sleep to that deadline per exchange.
+default :class:`~instruments.clock.RealClock` that is one sleep to that deadline per exchange, ending with
+a busy-wait as long as the thread's wake-ups are late (:class:`~instruments.timer_slack.PreciseWait`), so
+the pacing is the line's and not the scheduler's.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from instruments.clock import Clock, RealClock
 from instruments.errors import ConfigurationError, LinkDown, ProtocolError
 from instruments.sim.base import SimDevice
 from instruments.sim.faults import FaultEvent, FaultInjector, FaultSpec
-from instruments.timer_slack import tighten_timer_slack
+from instruments.timer_slack import PreciseWait, tighten_timer_slack
 
 __all__ = ["PtySimServer"]
 
@@ -79,6 +81,7 @@ class PtySimServer:
         self.injector = FaultInjector(self.faults, rng if rng is not None else random.Random(0), on_event)
         self.link_path = link_path
         self.baud = baud
+        self._wait = PreciseWait()  # the wire is on time: no scheduler lateness in the pacing
         self.reply_delay = reply_delay
         self.idle_reset = idle_reset
         self.name = name or type(device).__name__
@@ -260,9 +263,7 @@ class PtySimServer:
         device_wait = self.reply_delay + delay
         pacing = (len(request) + len(damaged)) * 10.0 / self.baud if self.baud else 0.0
         if self._real_clock:
-            rest = t_rx + device_wait + pacing - time.monotonic()  # one wake-up per exchange
-            if rest > 0:
-                time.sleep(rest)
+            self._wait.until(t_rx + device_wait + pacing)  # one wake-up per exchange, on time
         else:
             if device_wait > 0:
                 self.clock.sleep(device_wait)

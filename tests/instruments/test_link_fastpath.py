@@ -18,7 +18,7 @@ from instruments.protocols import modbus_rtu as rtu
 from instruments.sim.faults import FaultSpec
 from instruments.sim.modbus import ModbusSlaveSim
 from instruments.sim.pty import PtySimServer
-from instruments.timer_slack import tighten_timer_slack
+from instruments.timer_slack import PreciseWait, tighten_timer_slack
 from instruments.trace import TraceEntry
 
 
@@ -192,6 +192,51 @@ def test_timer_slack_is_per_thread_and_refuses_nonsense() -> None:
     worker.start()
     worker.join()
     assert results == [results[0]] and isinstance(results[0], bool)
+
+
+def test_precise_wait_never_returns_early_and_learns_a_bounded_margin() -> None:
+    w = PreciseWait(max_spin_s=0.0003)
+    for wait in (0.0002, 0.001, 0.003) * 20:
+        deadline = time.monotonic() + wait
+        w.until(deadline)
+        assert time.monotonic() >= deadline
+        assert 0.0 <= w.margin_s <= 0.0003
+    w.until(time.monotonic() - 1.0)  # a passed deadline returns at once
+    with pytest.raises(ValueError, match="spin"):
+        PreciseWait(max_spin_s=-1)
+    assert PreciseWait(max_spin_s=0.0).margin_s == 0.0
+
+
+class _WriteClock:
+    """Records, at every write of a link, how long the line had been quiet (s)."""
+
+    def __init__(self, link: SerialLink) -> None:
+        self.gaps: list[float] = []
+        self._link = link
+        self._write = link.write
+        link.write = self  # type: ignore[method-assign]
+
+    def __call__(self, data: bytes) -> TraceEntry:
+        self.gaps.append(time.monotonic() - self._link.last_activity)
+        return self._write(data)
+
+
+@pytest.mark.parametrize("spin", ["auto", 0.0])
+def test_every_request_waits_the_full_silence(modbus_link: SerialLink, spin: Any) -> None:
+    c = ModbusClient(modbus_link, baudrate=9600, tight_sleep=True, spin_s=spin)  # t3.5 = 4.01 ms
+    clock = _WriteClock(modbus_link)
+    for _ in range(30):
+        c.read_holding_registers(1, 0, 10)
+    assert len(clock.gaps) == 30
+    assert min(clock.gaps[1:]) >= c.silence  # never early, by the same monotonic clock
+
+
+def test_spin_option_is_checked() -> None:
+    link = SerialLink(LinkSettings("loop://"))
+    with pytest.raises(ConfigurationError, match="spin_s"):
+        ModbusClient(link, spin_s=-0.1)
+    with pytest.raises(ConfigurationError, match="spin_s"):
+        ModbusClient(link, spin_s="fast")  # type: ignore[arg-type]
 
 
 def test_paced_simulator_takes_the_wire_time() -> None:
