@@ -36,9 +36,14 @@ def test_demo_command_as_installed(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "误差 Error" in proc.stdout and "U (k)" in proc.stdout and "MPE" in proc.stdout
     assert "result: pass" in proc.stdout
+    assert "起动 0.004Ib" in proc.stdout and "潜动 1.15Un" in proc.stdout  # after the load points
     assert "settling" in proc.stderr  # progress is shown while it works
     summary = json.loads((tmp_path / "calib-demo-out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["decision"] == "pass"
+    assert [(p["point"], p["error_unit"], p["decision"]) for p in summary["points"][-2:]] == [
+        ("起动 0.004Ib", "imp", "pass"),
+        ("潜动 1.15Un", "imp", "pass"),
+    ]
     out = tmp_path / "calib-demo-out"
     assert (out / "report.md").is_file()
     kinds = {c["kind"] for c in summary["documents"]["certificates"].values()}
