@@ -68,9 +68,17 @@ def test_demo_documents(engine: Engine, tmp_path: Path) -> None:
     assert "检定证书" in pages[0] and f"共 {len(pages)} 页" in pages[-1]
     for p in points:
         assert p.label in text
+    # the starting and creep tests: the pulse count, no U or k, the decision; English labels in English
+    flat = text.replace("\n", " ")
+    assert "起动 0.004Ib 1 imp — — 合格" in flat and "潜动 1.15Un 0 imp — — 合格" in flat
+    en = " ".join(pdf_text(Path(next(f for f in files if f.endswith(".en.pdf"))).read_bytes()))
+    assert "Starting 0.004Ib" in en and "Creep 1.15Un" in en
     xml = Path(next(f for f in files if f.endswith(".xml"))).read_bytes()
     validate_dcc(xml, dcc_xsd())
     assert len(xp(xml, "//dcc:result")) == len(points)
+    creep = "//dcc:result[dcc:name/dcc:content[@lang='en']='Creep 1.15Un']"
+    assert xp(xml, f"{creep}//si:value/text()") == ["0"] and xp(xml, f"{creep}//si:unit/text()") == ["\\one"]
+    assert xp(xml, f"{creep}//si:expandedUnc") == []
     assert xp(xml, "//dcc:mandatoryLangCodeISO639_1/text()") == ["zh", "en"]
     for entry in docs.certificates.values():
         for f in entry["files"]:
