@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import random
 import statistics
 import time
@@ -356,3 +357,11 @@ def test_the_gate_runs_on_the_scaled_clock() -> None:
         result = bench.count_pulses(2273.0, stop_at=2)
         assert result.complete and result.pulses == 0
         assert time.monotonic() - wall < 5.0
+
+
+def test_doctests_of_the_codec_and_the_simulator() -> None:
+    import instruments.sim.meter_bench as sim_module
+
+    for module in (mb, sim_module):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted >= 1, module.__name__
