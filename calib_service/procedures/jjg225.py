@@ -34,6 +34,7 @@ from calib_service.procedures.common import (
     normal_input,
     rect_input,
     repeatability_input,
+    triangular_input,
 )
 
 __all__ = [
@@ -364,9 +365,21 @@ def _relative_point(
         "model": model,
         "inputs": [
             constant_input("X_i", x_i, unit, f"{name} indicated (mean of the runs)"),
-            rect_input("d_res", 0.0, unit, dut_resolution / 2.0, "resolution of the device under test"),
+            triangular_input(
+                "d_res",
+                0.0,
+                unit,
+                dut_resolution,
+                "resolution of the device under test (start and end readings)",
+            ),
             constant_input("X_r", x_r, unit, f"reference {name} (mean of the runs)"),
-            rect_input("d_res_r", 0.0, unit, reference_resolution / 2.0, "resolution of the reference"),
+            triangular_input(
+                "d_res_r",
+                0.0,
+                unit,
+                reference_resolution,
+                "resolution of the reference (start and end readings)",
+            ),
             normal_input("d_ref", 0.0, "percent", reference_u_percent, reference_k, reference_description),
             repeatability_input(
                 "d_rep",
@@ -696,7 +709,9 @@ def evaluate_complete(
         "model": "(Q_i + d_res)/(V*(1 + d_V)*k_h*(1 + d_k)*(D + d_D)) - 1 + d_rep",
         "inputs": [
             constant_input("Q_i", e_i, "kWh", "energy indicated (mean)"),
-            rect_input("d_res", 0.0, "kWh", dut_resolution_kwh / 2.0, "resolution of the energy register"),
+            triangular_input(
+                "d_res", 0.0, "kWh", dut_resolution_kwh, "resolution of the energy register (start and end)"
+            ),
             constant_input("V", _mean(reference_volume_l), "L", "reference volume (mean)"),
             normal_input("d_V", 0.0, "percent", volume_u_percent, volume_k, "reference volume, certificate"),
             constant_input(
