@@ -14,10 +14,17 @@ referenced-error limit; the drift limits follow it, as the regulation says.
 Uncertainty model of the indication error (``docs/procedures/jjg635.md``)::
 
     δ = (C̄_i + δ_res − C_ref)/R × 100 % FS,  C_ref = (C_cyl Q_g + C_0 Q_d)/(Q_g + Q_d)
+
+Interference (``check_interference``): the change of the indication when an interferent gas replaces
+the zero gas, I = (C̄_with − C̄_zero)/R × 100 % FS, judged against ±2 % FS for non-target gases and
+against the referenced-error limit for H₂O. Which gases, at which amounts, is the bench's choice (the
+regulation's list of interferents was not retrieved).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
 
 from calib_service.errors import RecordValidationError
@@ -47,6 +54,7 @@ __all__ = [
     "CheckResult",
     "check_drift",
     "check_environment",
+    "check_interference",
     "check_repeatability",
     "check_response_time",
     "evaluate_point",
@@ -295,3 +303,64 @@ def check_response_time(
     """
     value = t90(samples, step_time=step_time, initial=initial, final=final)
     return CheckResult.judge("response_time", value, "s", limit("response_time", accuracy_class))
+
+
+_FORMULA = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+def _mean(values: float | Sequence[float], what: str) -> float:
+    seq = [float(values)] if isinstance(values, int | float) else [float(v) for v in values]
+    if not seq or not all(math.isfinite(v) for v in seq):
+        raise RecordValidationError(
+            f"{CODE}: interference needs at least one finite {what} reading, got {seq}"
+        )
+    return sum(seq) / len(seq)
+
+
+def check_interference(
+    accuracy_class: str,
+    gas: str,
+    zero: float | Sequence[float],
+    with_interferent: float | Sequence[float],
+    span: float,
+    *,
+    target: str = "CO2",
+) -> CheckResult:
+    """Interference of one gas: the change of the indication from zero gas to the interferent gas, in % FS.
+
+    ``I = (C̄_with − C̄_zero)/R × 100 % FS`` (C̄: mean of the readings), judged |I| ≤ limit: H₂O against
+    the ``interference_h2o`` row (≤ the referenced-error limit of the class), any other non-target gas
+    against the ``interference`` row (±2 % FS, verified).
+
+    Args:
+        accuracy_class: The class.
+        gas: The interferent, as a formula (``CO``, ``H2O``, ``H₂O``, ``CH4`` ...).
+        zero: Reading(s) on zero gas just before.
+        with_interferent: Reading(s) with the interferent gas applied.
+        span: Range R, in the unit of the readings.
+        target: The gas the analyser measures (may not be its own interferent).
+
+    Returns:
+        The check, named ``interference_<GAS>``.
+
+    Raises:
+        RecordValidationError: no or non-finite readings, range not > 0, a gas that is not a formula, or
+            the target gas itself.
+
+    >>> r = check_interference("2", "CO", [4.0, 4.2, 3.8], [24.0], 2000.0)
+    >>> round(r.value, 6), r.unit, r.limit, r.decision, r.name
+    (1.0, '% FS', 2.0, 'pass', 'interference_CO')
+    >>> check_interference("1", "H₂O", 0.0, 24.2, 2000.0).decision  # 1.01 % FS against ±1 % FS
+    'fail'
+    """
+    name = gas.strip().translate(_SUBSCRIPTS)
+    if not _FORMULA.fullmatch(name):
+        raise RecordValidationError(f"{CODE}: interferent {gas!r} must be a formula such as CO, H2O or CH4")
+    if name.upper() == target.upper():
+        raise RecordValidationError(f"{CODE}: {name} is the gas the analyser measures, not an interferent")
+    if not span > 0:
+        raise RecordValidationError(f"{CODE}: the range must be > 0, got {span!r}")
+    value = (_mean(with_interferent, "with-interferent") - _mean(zero, "zero-gas")) / span * 100.0
+    table = "interference_h2o" if name.upper() == "H2O" else "interference"
+    return CheckResult.judge(f"interference_{name}", value, "% FS", limit(table, accuracy_class))

@@ -145,3 +145,47 @@ def test_decisions_by_hand(delta: float, rule: str, expected: str) -> None:
     assert r.error == pytest.approx(delta, abs=1e-9)
     assert r.expanded_uncertainty == pytest.approx(0.9, abs=1e-9)
     assert r.decision == expected
+
+
+@pytest.mark.parametrize(
+    ("cls", "gas", "zero", "with_gas", "value", "limit", "decision"),
+    [
+        # by hand, R = 2000 ppm: (24.0 − mean(4.0, 4.2, 3.8) = 4.0)/2000 × 100 = +1.00 % FS, inside ±2
+        ("2", "CO", [4.0, 4.2, 3.8], [24.0, 23.9, 24.1], 1.0, 2.0, "pass"),
+        # on the limit: (44 − 4)/2000 = +2.00 % FS passes; (10 − 50)/2000 = −2.00 % FS passes
+        ("2", "CO", [4.0], [44.0], 2.0, 2.0, "pass"),
+        ("1", "CH4", [50.0], [10.0], -2.0, 2.0, "pass"),
+        # outside: (44.2 − 4)/2000 = 2.01 % FS; (64 − 4)/2000 = 3.00 % FS (±2 % FS whatever the class)
+        ("5", "CO", [4.0], [44.2], 2.01, 2.0, "fail"),
+        ("2", "N2O", [4.0, 4.0], [64.0, 64.0], 3.0, 2.0, "fail"),
+        # H2O: ≤ the referenced-error limit of the class (placeholder): class 1 ±1, class 5 ±5 % FS
+        ("1", "H2O", [0.0], [20.0], 1.0, 1.0, "pass"),
+        ("1", "H₂O", [0.0], [20.2], 1.01, 1.0, "fail"),
+        ("5", "h2o", [0.0], [60.0], 3.0, 5.0, "pass"),
+    ],
+)
+def test_interference_by_hand(
+    cls: str, gas: str, zero: list[float], with_gas: list[float], value: float, limit: float, decision: str
+) -> None:
+    r = jjg635.check_interference(cls, gas, zero, with_gas, 2000.0)
+    assert r.value == pytest.approx(value, abs=1e-9)
+    assert r.unit == "% FS" and r.limit == limit and r.decision == decision
+    h2o = gas.upper().replace("₂", "2") == "H2O"
+    row = jjg635.limit("interference_h2o" if h2o else "interference", cls)
+    assert r.limit_verified is row.verified and r.limit_verified is (not h2o)
+    assert r.name == ("interference_H2O" if gas == "H₂O" else f"interference_{gas}")
+
+
+def test_interference_rejects_bad_input() -> None:
+    for bad in (
+        lambda: jjg635.check_interference("2", "CO2", [0.0], [1.0], 2000.0),  # the target gas itself
+        lambda: jjg635.check_interference("2", "C O", [0.0], [1.0], 2000.0),
+        lambda: jjg635.check_interference("2", "CO", [], [1.0], 2000.0),
+        lambda: jjg635.check_interference("2", "CO", [0.0], [math.nan], 2000.0),
+        lambda: jjg635.check_interference("2", "CO", [0.0], [1.0], 0.0),
+        lambda: jjg635.check_interference("7", "CO", [0.0], [1.0], 2000.0),  # no such class
+    ):
+        with pytest.raises(RecordValidationError):
+            bad()
+    # a scalar reading is one reading
+    assert jjg635.check_interference("2", "CO", 4.0, 24.0, 2000.0).value == pytest.approx(1.0)
