@@ -176,16 +176,23 @@ def test_interference_by_hand(
     assert r.name == ("interference_H2O" if gas == "H₂O" else f"interference_{gas}")
 
 
-def test_interference_rejects_bad_input() -> None:
-    for bad in (
-        lambda: jjg635.check_interference("2", "CO2", [0.0], [1.0], 2000.0),  # the target gas itself
-        lambda: jjg635.check_interference("2", "C O", [0.0], [1.0], 2000.0),
-        lambda: jjg635.check_interference("2", "CO", [], [1.0], 2000.0),
-        lambda: jjg635.check_interference("2", "CO", [0.0], [math.nan], 2000.0),
-        lambda: jjg635.check_interference("2", "CO", [0.0], [1.0], 0.0),
-        lambda: jjg635.check_interference("7", "CO", [0.0], [1.0], 2000.0),  # no such class
-    ):
-        with pytest.raises(RecordValidationError):
-            bad()
-    # a scalar reading is one reading
+@pytest.mark.parametrize(
+    ("gas", "zero", "with_gas", "span", "cls"),
+    [
+        ("CO2", [0.0], [1.0], 2000.0, "2"),  # the target gas itself
+        ("C O", [0.0], [1.0], 2000.0, "2"),
+        ("CO", [], [1.0], 2000.0, "2"),
+        ("CO", [0.0], [math.nan], 2000.0, "2"),
+        ("CO", [0.0], [1.0], 0.0, "2"),
+        ("CO", [0.0], [1.0], 2000.0, "7"),  # no such class
+    ],
+)
+def test_interference_rejects_bad_input(
+    gas: str, zero: list[float], with_gas: list[float], span: float, cls: str
+) -> None:
+    with pytest.raises(RecordValidationError):
+        jjg635.check_interference(cls, gas, zero, with_gas, span)
+
+
+def test_interference_of_single_readings() -> None:
     assert jjg635.check_interference("2", "CO", 4.0, 24.0, 2000.0).value == pytest.approx(1.0)
