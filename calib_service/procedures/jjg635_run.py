@@ -12,27 +12,65 @@ after settling again). Then: repeatability (``repeat`` readings of the span gas)
 from the series after a zero → span switch, and zero and span drift over ``drift_hours`` (the run waits
 on its clock; 0 skips the drift test).
 
+Interference (only when the bench's ``standards`` name interferent cylinders, roles
+``interferent_<GAS>``: ``interferent_CO``, ``interferent_H2O`` for a humidified zero gas whose certified
+value is the water amount fraction ...): one check point per gas, in the order of the gas names. For each
+gas the zero gas flows for ``settle_s`` and ``readings`` readings are taken, then the interferent cylinder
+(``gas=interferent`` with ``species`` and its certified value, in its own unit) for ``settle_s`` and
+``readings`` readings; ``jjg635.check_interference`` judges the difference. The zero and interferent
+readings of one gas only make sense together: after a crash they are reused when all are stored, else
+taken again (the abandoned ones stay in the record, unused).
+
 Parameters: ``span`` (range of the analyser, ppm), ``resolution`` (ppm, 1), ``settle_s`` (200),
 ``readings`` (3), ``reading_interval_s`` (10), ``repeat`` (6), ``t90_window_s`` (150), ``sample_s`` (3),
 ``drift_hours`` (24),
 ``total_flow`` (SLPM, 1.0), ``mfc_accuracy_percent`` (0.5), ``zero_gas_u`` (ppm, 0.5).
+
+Standards (``STANDARD_ROLES``, checked by :func:`check_standards` before anything is stored):
+``cylinder``, ``zero_gas``, ``interferent_<GAS>``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from calib_service.benches import Bench
 from calib_service.errors import RecordValidationError
 from calib_service.procedures import jjg635
 from calib_service.procedures.analyser import Dilution
 from calib_service.procedures.common import CheckResult, PointResult
-from calib_service.procedures.run_support import Station
+from calib_service.procedures.run_support import StandardOnDay, Station
 from instruments.drivers.base import Reading
 
-__all__ = ["REQUIRED_ROLES", "analyser_points", "drift", "response_series", "run"]
+__all__ = [
+    "INTERFERENT",
+    "REQUIRED_ROLES",
+    "STANDARD_ROLES",
+    "analyser_points",
+    "check_standards",
+    "drift",
+    "interference",
+    "interferents",
+    "response_series",
+    "run",
+]
 
 REQUIRED_ROLES: tuple[str, ...] = ("analyser",)
+
+#: Prefix of the standards roles of the interferent cylinders (``interferent_CO``).
+INTERFERENT = "interferent_"
+#: The roles the bench's ``standards`` may name, with what they are.
+STANDARD_ROLES: dict[str, str] = {
+    "cylinder": "certified CO2 cylinder (reference material, specs certified_value)",
+    "zero_gas": "zero gas with its certificate (impurity U), optional",
+    f"{INTERFERENT}<GAS>": (
+        "interferent cylinder of gas GAS (a formula: CO, H2O, CH4 ...; certified_value in its own unit), "
+        "optional: one interference check per gas"
+    ),
+}
+_FORMULA = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 Evaluate = Callable[[str, Dilution, list[float], float | None], PointResult]
 
@@ -223,7 +261,7 @@ def _store_checks(st: Station, seq: int, checks: list[CheckResult], **parameters
 
 
 def run(st: Station) -> None:
-    """Measure and store the indication error, repeatability, T90 and drift of the analyser.
+    """Measure and store the indication error, repeatability, T90, drift and interference of the analyser.
 
     Args:
         st: The station.
@@ -257,19 +295,157 @@ def run(st: Station) -> None:
     if not st.done(seq + 2, "response_time"):
         st.store_check(seq + 2, jjg635.check_response_time(cls, response_series(st, seq + 2)))
     done = st.ctx.stored_points()
-    if (s.state, seq + 3) in done and (s.state, seq + 4) in done:
-        return
-    measured = drift(st, seq + 3, span)
-    if measured is None:
-        return
-    v, hours = measured
-    checks = jjg635.check_drift(
-        accuracy_class=cls,
-        span=span,
-        zero_start=v["zero_start"],
-        zero_end=v["zero_end"],
-        span_start=v["span_start"],
-        span_end=v["span_end"],
-        elapsed_hours=hours,
+    if (s.state, seq + 3) not in done or (s.state, seq + 4) not in done:
+        measured = drift(st, seq + 3, span)
+        if measured is not None:
+            v, hours = measured
+            checks = jjg635.check_drift(
+                accuracy_class=cls,
+                span=span,
+                zero_start=v["zero_start"],
+                zero_end=v["zero_end"],
+                span_start=v["span_start"],
+                span_end=v["span_end"],
+                elapsed_hours=hours,
+            )
+            _store_checks(st, seq + 2, list(checks), elapsed_hours=hours)
+    # seq + 5 ...: one interference check per interferent cylinder (none without them)
+    interference(st, seq + 5, cls, span)
+
+
+def _gas_of(role: str, source: str) -> str:
+    gas = role[len(INTERFERENT) :]
+    if not _FORMULA.fullmatch(gas):
+        raise RecordValidationError(
+            f"{source}: standards role {role!r}: the gas after {INTERFERENT!r} must be a formula such as CO, "
+            "H2O or CH4 (a letter, then letters and digits)"
+        )
+    if gas.upper() == "CO2":
+        raise RecordValidationError(
+            f"{source}: standards role {role!r}: CO2 is the gas the analyser measures, not an interferent; "
+            "its cylinder goes in role 'cylinder'"
+        )
+    return gas
+
+
+def check_standards(bench: Bench) -> None:
+    """Check the roles of the bench's ``standards`` against :data:`STANDARD_ROLES`.
+
+    Args:
+        bench: The bench.
+
+    Raises:
+        RecordValidationError: a role JJG 635 does not use (a misspelt one), or an interferent role whose
+            gas is not a formula or is CO2.
+    """
+    for role in bench.standards:
+        if role.startswith(INTERFERENT):
+            _gas_of(role, bench.source)
+        elif role not in STANDARD_ROLES:
+            raise RecordValidationError(
+                f"{bench.source}: standards role {role!r} is not used by {jjg635.CODE}; its standards roles "
+                f"are {', '.join(STANDARD_ROLES)} (e.g. {INTERFERENT}CO)"
+            )
+
+
+def interferents(
+    standards: Mapping[str, StandardOnDay], source: str = "bench"
+) -> list[tuple[str, StandardOnDay]]:
+    """(gas, interferent cylinder) of the standards in roles ``interferent_<GAS>``, ordered by gas.
+
+    Args:
+        standards: The standards of the day by role.
+        source: Where they come from (for messages).
+
+    Returns:
+        One pair per interferent; empty without interferent standards.
+    """
+    found = [(_gas_of(role, source), std) for role, std in standards.items() if role.startswith(INTERFERENT)]
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def _certified(std: StandardOnDay) -> tuple[float, str]:
+    """The certified value of an interferent cylinder in its own unit."""
+    raw = std.specs.get("certified_value")
+    if not isinstance(raw, Sequence) or isinstance(raw, str) or len(raw) != 2:
+        raise RecordValidationError(
+            f"interferent standard {std.serial} ({std.role}) has no certified value; register it with "
+            "specs certified_value: [value, unit]"
+        )
+    return float(raw[0]), str(raw[1])
+
+
+def _interference_readings(
+    st: Station, seq: int, gas: str, std: StandardOnDay, n: int
+) -> tuple[list[float], list[float]]:
+    """Zero-gas then interferent readings at ``seq`` (reused when all are stored, else all taken again)."""
+    zeros, withs = [f"zero.{i}" for i in range(1, n + 1)], [f"interferent.{i}" for i in range(1, n + 1)]
+    kept = st.group(seq, dict.fromkeys([*zeros, *withs], "ppm"))
+    if kept is not None:
+        st.say(f"[{seq}] interference {gas}: readings already stored, reused")
+        return [kept[q] for q in zeros], [kept[q] for q in withs]
+    value, unit = _certified(std)
+    interval = st.setup.rating("reading_interval_s", 10.0)
+    _apply(st, seq, _dilution_for(st, seq, 0.0), f"interference {gas}: zero gas")
+    z = []
+    for q in zeros:
+        z.append(_read_analyser(st, seq, q))
+        st.ctx.clock.sleep(interval)
+    st.act(
+        "gas",
+        f"[{seq}] interference {gas}: connect the interferent cylinder {std.serial} ({gas} {value:g} {unit}, "
+        "no CO2) in place of the zero gas",
+        point=seq,
+        gas="interferent",
+        species=gas,
+        cylinder=value,
+        unit=unit,
+        serial=std.serial,
+        gas_flow=None,
+        diluent_flow=None,
     )
-    _store_checks(st, seq + 2, list(checks), elapsed_hours=hours)
+    st.ctx.clock.sleep(st.setup.rating("settle_s", 200.0))
+    x = []
+    for q in withs:
+        x.append(_read_analyser(st, seq, q))
+        st.ctx.clock.sleep(interval)
+    return z, x
+
+
+def interference(st: Station, first_seq: int, accuracy_class: str, span: float) -> int:
+    """Measure and store one interference check per interferent cylinder; returns the last point number.
+
+    Args:
+        st: The station.
+        first_seq: Point number of the first gas (the next gases follow).
+        accuracy_class: The class.
+        span: Range, ppm.
+
+    Returns:
+        The last point number used (``first_seq - 1`` without interferents).
+
+    Raises:
+        RecordValidationError: on resume, a stored point at one of these numbers is another gas's (the
+            bench's interferents changed since the run was interrupted).
+    """
+    gases = interferents(st.setup.standards)
+    n = int(st.setup.rating("readings", 3))
+    stored = st.ctx.stored_points()
+    seq = first_seq - 1
+    for seq, (gas, std) in enumerate(gases, start=first_seq):
+        label = f"interference_{gas}"
+        point = stored.get((st.setup.state, seq))
+        if point is not None and point.label != label:
+            raise RecordValidationError(
+                f"{jjg635.CODE}: point {seq} of this record is {point.label!r}, the bench now puts "
+                f"{label!r} there; resume with the interferent standards of the interrupted run"
+            )
+        if st.done(seq, label):
+            continue
+        zero, with_gas = _interference_readings(st, seq, gas, std, n)
+        check = jjg635.check_interference(accuracy_class, gas, zero, with_gas, span)
+        value, unit = _certified(std)
+        st.store_check(
+            seq, check, species=gas, concentration=value, concentration_unit=unit, standard=std.serial
+        )
+    return seq

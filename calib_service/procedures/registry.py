@@ -55,6 +55,8 @@ class ProcedureEntry:
         ratings: Device ratings it needs (``--param``), with what they are.
         one_of: Groups of roles of which the bench must have at least one (method choice).
         summary: What is tested, when a regulation has several bench procedures (JJG 225 parts).
+        check_standards: Checks the roles of the bench's ``standards`` (raises on a role the procedure
+            does not use); None: those roles are not checked.
     """
 
     alias: str
@@ -67,6 +69,7 @@ class ProcedureEntry:
     ratings: Mapping[str, str] = field(default_factory=dict)
     one_of: tuple[tuple[str, ...], ...] = ()
     summary: str = ""
+    check_standards: Callable[[Bench], None] | None = None
 
     def check_bench(self, bench: Bench) -> None:
         """Check the bench's roles against this procedure.
@@ -75,6 +78,8 @@ class ProcedureEntry:
             RecordValidationError: a role missing or unknown, or none of a required group present.
         """
         bench.check_roles(required=self.required, known=tuple(self.roles), procedure=self.code)
+        if self.check_standards is not None:
+            self.check_standards(bench)
         for group in self.one_of:
             if not any(role in bench.instruments for role in group):
                 raise RecordValidationError(
@@ -204,6 +209,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         jjg635_run.run,
         "2",
         {"span": "range, ppm"},
+        check_standards=jjg635_run.check_standards,
     ),
     ProcedureEntry(
         "cems_co2",
