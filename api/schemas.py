@@ -134,6 +134,7 @@ class CalibrationPublic(BaseModel):
 class CalibrationDetail(CalibrationPublic):
     """A calibration with its points, readings, environment and standards."""
 
+    run_parameters: dict[str, float]
     points: list[PointPublic]
     readings: list[ReadingPublic]
     environment: list[EnvironmentPublic]

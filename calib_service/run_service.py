@@ -179,9 +179,22 @@ def _standards(session: Session, bench: Bench, day: date) -> dict[str, tuple[Equ
     return out
 
 
-def _ratings(dut: Equipment | None, params: Mapping[str, float]) -> dict[str, float]:
+def _ratings(entry: ProcedureEntry, dut: Equipment | None, params: Mapping[str, float]) -> dict[str, float]:
+    """The device's stored ratings overridden by this run's parameters; refused if a required one is missing.
+
+    Raises:
+        RecordValidationError: a rating the procedure needs is neither stored with the device nor given.
+    """
     stored = {} if dut is None else dict((dut.specs or {}).get("ratings", {}))
     stored.update({k: float(v) for k, v in params.items()})
+    missing = entry.missing_ratings(stored)
+    if missing:
+        names = " ".join(f"--param {m.split(' ')[0]}=VALUE" for m in missing)
+        device = "the new device" if dut is None else f"device {dut.serial}"
+        raise RecordValidationError(
+            f"{entry.code} needs the device ratings {', '.join(missing)}; none is stored with {device}: "
+            f"give {names} (nothing was stored)"
+        )
     return stored
 
 
@@ -288,13 +301,17 @@ def prepare(
         if reopen:
             cal.status = "running"
         dut = session.get(Equipment, cal.dut_id)
+        params = {**(cal.run_parameters or {}), **{k: float(v) for k, v in request.params.items()}}
+        ratings = _ratings(entry, dut, params)
+        if params != (cal.run_parameters or {}):
+            cal.run_parameters = params
         conditions = {e.quantity: e.value for e in cal.environment}
         problems = entry.check_environment(conditions)
         setup = RunSetup(
             procedure=entry.code,
             accuracy_class=cal.accuracy_class,
             decision_rule=cal.decision_rule,
-            ratings=_ratings(dut, request.params),
+            ratings=ratings,
             points=request.points,
             standards={role: s for role, (_, s, _) in standards.items()},
             technician=user,
@@ -306,6 +323,7 @@ def prepare(
     dut = session.scalars(
         select(Equipment).where(Equipment.serial == request.dut_serial, Equipment.kind == "dut")
     ).first()
+    ratings = _ratings(entry, dut, request.params)
     cls = request.accuracy_class or (dut.accuracy_class if dut is not None else None) or entry.default_class
     if entry.classes and cls not in entry.classes:
         raise RecordValidationError(
@@ -328,7 +346,7 @@ def prepare(
             description=request.dut_description or f"{entry.module.TITLE_EN} under test",
             serial=request.dut_serial,
             accuracy_class=cls,
-            specs={"ratings": {k: float(v) for k, v in request.params.items()}},
+            specs={"ratings": entry.device_ratings(request.params)},
         )
     proc = ensure_procedure(
         session=session,
@@ -349,6 +367,7 @@ def prepare(
         accuracy_class=cls if entry.classes else None,
         decision_rule=request.decision_rule,
     )
+    cal.run_parameters = {k: float(v) for k, v in request.params.items()}
     for role, (eq, _, cert) in standards.items():
         use_standard(session=session, calibration=cal, equipment=eq, certificate=cert, role=role)
     for quantity, value in conditions.items():
@@ -366,7 +385,7 @@ def prepare(
         procedure=entry.code,
         accuracy_class=cls if entry.classes else None,
         decision_rule=request.decision_rule,
-        ratings=_ratings(dut, request.params),
+        ratings=ratings,
         points=request.points,
         standards={role: s for role, (_, s, _) in standards.items()},
         technician=user,

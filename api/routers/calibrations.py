@@ -65,6 +65,7 @@ def calibration_get(calibration_id: Id, session: SessionDep) -> CalibrationDetai
     cal = get_calibration(session=session, calibration_id=calibration_id)
     return CalibrationDetail(
         **_summary(cal),
+        run_parameters=dict(cal.run_parameters or {}),
         points=[PointPublic.model_validate(p) for p in cal.points],
         readings=[ReadingPublic.model_validate(r) for r in cal.readings],
         environment=[EnvironmentPublic.model_validate(e) for e in cal.environment],

@@ -85,6 +85,9 @@ class Calibration(Base):
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     certificate_number: Mapped[str | None] = mapped_column(String(80), unique=True, default=None)
     replaces_certificate: Mapped[str | None] = mapped_column(String(80), default=None)
+    #: Every ``--param`` the run was given (device ratings and run parameters such as repeats, test
+    #: volume or a skipped test), so the record says how it was run and a resumed run continues alike.
+    run_parameters: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
 
     procedure: Mapped[Procedure] = relationship()
     dut: Mapped[Equipment] = relationship()

@@ -57,6 +57,10 @@ class ProcedureEntry:
         summary: What is tested, when a regulation has several bench procedures (JJG 225 parts).
         check_standards: Checks the roles of the bench's ``standards`` (raises on a role the procedure
             does not use); None: those roles are not checked.
+        required_ratings: Ratings without a default: a run without them is refused before anything is
+            stored.
+        run_parameters: Keys of ``ratings`` that steer one run (repeats, tests to skip, test volume) and
+            are therefore not stored with a new device; every other rating is.
     """
 
     alias: str
@@ -70,6 +74,16 @@ class ProcedureEntry:
     one_of: tuple[tuple[str, ...], ...] = ()
     summary: str = ""
     check_standards: Callable[[Bench], None] | None = None
+    required_ratings: tuple[str, ...] = ()
+    run_parameters: tuple[str, ...] = ()
+
+    def missing_ratings(self, ratings: Mapping[str, float]) -> list[str]:
+        """The required ratings not in ``ratings``, as ``NAME (what it is)``."""
+        return [f"{r} ({self.ratings.get(r, '')})" for r in self.required_ratings if r not in ratings]
+
+    def device_ratings(self, params: Mapping[str, float]) -> dict[str, float]:
+        """The part of ``params`` stored with a new device: its ratings, not this run's parameters."""
+        return {k: float(v) for k, v in params.items() if k in self.ratings and k not in self.run_parameters}
 
     def check_bench(self, bench: Bench) -> None:
         """Check the bench's roles against this procedure.
@@ -130,6 +144,8 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
             "creep": "creep (no-load) test: 1 run (default), 0 skip",
             "phases": "measuring elements m (1)",
         },
+        required_ratings=("basic_current", "max_current", "meter_constant"),
+        run_parameters=("repeats", "starting", "creep"),
     ),
     ProcedureEntry(
         "jjg162",
@@ -141,6 +157,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         "2",
         {"q3": "Q3, m³/h", "ratio": "R = Q3/Q1"},
         (("balance", "reference"),),
+        required_ratings=("q3", "ratio"),
     ),
     ProcedureEntry(
         "jjg577",
@@ -151,6 +168,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         jjg577_run.run,
         "1.5",
         {"qmin": "qmin, m³/h", "qmax": "qmax, m³/h"},
+        required_ratings=("qmin", "qmax"),
     ),
     ProcedureEntry(
         "jjg225",
@@ -162,6 +180,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         "2",
         {"qi": "qi, m³/h", "qp": "qp, m³/h", "heat_coefficient": "k, kWh/(m³·K)"},
         summary="complete heat meter",
+        required_ratings=("qi", "qp", "heat_coefficient"),
     ),
     ProcedureEntry(
         jjg225_flow_run.ALIAS,
@@ -173,6 +192,8 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         "2",
         jjg225_flow_run.RATINGS,
         summary="flow sensor (sub-assembly)",
+        required_ratings=("qi", "qp"),
+        run_parameters=("test_volume_l",),
     ),
     ProcedureEntry(
         jjg225_pair_run.ALIAS,
@@ -184,6 +205,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         "2",
         jjg225_pair_run.RATINGS,
         summary="temperature-sensor pair (sub-assembly)",
+        run_parameters=("return_temperature",),
     ),
     ProcedureEntry(
         jjg225_calc_run.ALIAS,
@@ -195,6 +217,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         "2",
         jjg225_calc_run.RATINGS,
         summary="calculator (sub-assembly)",
+        run_parameters=("return_temperature",),
     ),
     ProcedureEntry(
         "jjg635",
@@ -210,6 +233,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         "2",
         {"span": "range, ppm"},
         check_standards=jjg635_run.check_standards,
+        required_ratings=("span",),
     ),
     ProcedureEntry(
         "cems_co2",
@@ -224,6 +248,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         cems_co2_run.run,
         "HJ75",
         {"span": "range, ppm"},
+        required_ratings=("span",),
     ),
     ProcedureEntry(
         "comparison",

@@ -30,7 +30,7 @@ from api.cli import main
 from calib_service.db import make_session_factory
 from calib_service.demo_data import seed_reference_data
 from calib_service.demo_families import TECHNICIAN, seed_family_references
-from calib_service.models import Calibration, CalibrationPoint, RawReading
+from calib_service.models import Calibration, CalibrationPoint, Equipment, RawReading
 from instruments.clock import ManualClock, ScaledClock
 from instruments.sim.dlt645 import DLT645MeterSim
 from instruments.sim.meter_bench import MeterBenchSim
@@ -335,6 +335,60 @@ def test_kill_mid_run_and_resume(engine: Engine, tmp_path: Path, capsys: pytest.
         assert sorted({seq for seq, _ in per_point}) == list(range(1, 10))
         assert {n for (s_, q), n in per_point.items() if q == "dut_pulses"} == {1}  # one count per test
         assert _points(engine, cid) == 9
+
+
+def test_missing_rating_is_refused_before_anything_is_stored_and_run_parameters_stay_with_the_record(
+    engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _seed(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    factory = make_session_factory(engine)
+    with _meter_bench() as (bench_port, meter_port):
+        bench = _bench(
+            tmp_path,
+            f"name: meter bench 1\ninstruments:\n  bench: {{driver: meter-bench, port: {bench_port}}}\n"
+            f"  dut: {{driver: dlt645, port: {meter_port}, address: '{METER}'}}\n"
+            "standards: {bench: DEMO-STD-0005}\n",
+        )
+        args = _run_args(bench, url)
+        i = args.index("meter_constant=1200")
+        without = args[: i - 1] + args[i + 1 :]
+        code = main(without)
+        err = capsys.readouterr().err.splitlines()
+        assert code == 2 and "Traceback" not in "".join(err), err
+        assert err[-1].startswith("calib: error: JJG 596-2012 needs the device ratings meter_constant"), err
+        assert "--param meter_constant=VALUE" in err[-1] and "nothing was stored" in err[-1]
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(Calibration)) == 0
+            assert s.scalars(select(Equipment).where(Equipment.serial == METER)).first() is None
+        assert main([*args, "--param", "creep=0", "--param", "repeats=2"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+    assert [p["point"] for p in doc["points"]][-1] != "creep" and len(doc["points"]) == 8
+    with factory() as s:
+        cal = s.get(Calibration, doc["calibration_id"])
+        assert cal is not None
+        assert cal.run_parameters == {
+            "basic_current": 5.0,
+            "max_current": 60.0,
+            "meter_constant": 1200.0,
+            "creep": 0.0,
+            "repeats": 2.0,
+        }
+        # the device keeps its ratings, not the parameters of this one run
+        ratings = {"basic_current": 5.0, "max_current": 60.0, "meter_constant": 1200.0}
+        assert cal.dut.specs["ratings"] == ratings
+
+
+def test_every_rating_a_run_reads_without_default_is_declared_required() -> None:
+    import re
+
+    from calib_service.procedures.registry import entries
+
+    for entry in entries():
+        source = Path(sys.modules[entry.run.__module__].__file__ or "").read_text(encoding="utf-8")
+        needed = set(re.findall(r"rating\(\"(\w+)\"\)", source))
+        assert needed <= set(entry.required_ratings), (entry.alias, needed)
+        assert set(entry.required_ratings) <= set(entry.ratings), entry.alias
 
 
 def _typed_in_standard_with_entries(
