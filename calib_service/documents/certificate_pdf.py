@@ -10,6 +10,8 @@ digits and each error to the same decimal place (:func:`.rounding.round_result`)
 
 from __future__ import annotations
 
+import math
+
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -34,7 +36,7 @@ from calib_service.documents.pdf_common import (
     kv_table,
     printable,
 )
-from calib_service.documents.rounding import format_number, round_result
+from calib_service.documents.rounding import format_number, format_significant, round_result, round_to_place
 from calib_service.documents.units import unit_symbol
 
 __all__ = ["certificate_title", "conformity_sentence", "point_cells", "render_certificate_pdf"]
@@ -67,6 +69,22 @@ def _common_unit(units: set[str]) -> str | None:
     return symbols.pop() if len(symbols) == 1 else None
 
 
+def _value_text(x: float, point: MeasurementPoint) -> str:
+    """A reference value or indication, rounded to the place of the point's U expressed in its unit (two
+    significant digits of U: one digit finer than any claim the row makes), else to 6 significant digits."""
+    u = point.uncertainty
+    if u is not None and u > 0:
+        if point.error_unit == point.value_unit:
+            u_abs = u
+        elif point.error_unit in ("%", "percent") and point.reference_value:
+            u_abs = u / 100.0 * abs(point.reference_value)
+        else:
+            u_abs = 0.0
+        if u_abs > 0 and math.isfinite(u_abs):
+            return round_to_place(x, math.floor(math.log10(u_abs)) - 1)
+    return format_significant(x)
+
+
 def point_cells(point: MeasurementPoint, lang: str, *, units_in_cells: bool = True) -> list[str]:
     """The printed cells of one result row: point, reference, indication, error, MPE, U, k, decision.
 
@@ -86,8 +104,10 @@ def point_cells(point: MeasurementPoint, lang: str, *, units_in_cells: bool = Tr
         error, u = format_number(point.error), "—"
     else:
         error, u, _ = round_result(point.error, point.uncertainty)
-    ref = "" if point.reference_value is None else q(format_number(point.reference_value), point.value_unit)
-    ind = "" if point.indication is None else q(format_number(point.indication), point.value_unit)
+    ref, ind = (
+        "" if v is None else q(_value_text(v, point), point.value_unit)
+        for v in (point.reference_value, point.indication)
+    )
     mpe = "" if point.mpe is None else q("±" + format_number(point.mpe), point.error_unit)
     return [
         point.label.get(lang),

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_UP, Decimal
 
 from calib_service.documents.errors import DocumentError
 
-__all__ = ["format_number", "round_result", "round_to_place"]
+__all__ = ["format_number", "format_significant", "round_result", "round_to_place"]
 
 
 def _dec(x: float) -> Decimal:
@@ -49,6 +49,33 @@ def format_number(x: float) -> str:
     if d == d.to_integral_value():
         return _plain(d.quantize(Decimal(1)))
     return _plain(d.normalize())
+
+
+def format_significant(x: float, digits: int = 6) -> str:
+    """Round ``x`` half-even to ``digits`` significant digits and print it without exponent or trailing zeros.
+
+    For values printed without an uncertainty to round them to (a mean of readings, a ratio).
+
+    Args:
+        x: The number.
+        digits: Significant digits (>= 1).
+
+    Returns:
+        The text.
+
+    Raises:
+        DocumentError: ``x`` is not finite or ``digits`` < 1.
+
+    >>> format_significant(0.07333333333333333), format_significant(220.0), format_significant(-1234567.0)
+    ('0.0733333', '220', '-1234570')
+    """
+    if digits < 1:
+        raise DocumentError(f"significant digits must be >= 1, got {digits!r}")
+    d = _dec(x)
+    if d.is_zero():
+        return "0"
+    exponent = d.adjusted() - digits + 1
+    return format_number(float(d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_EVEN)))
 
 
 def round_to_place(x: float, exponent: int) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from calib_service.documents import dcc, rounding, units
 from calib_service.documents.errors import DocumentError
-from calib_service.documents.rounding import format_number, round_result
+from calib_service.documents.rounding import format_number, format_significant, round_result
 from calib_service.documents.units import dsi_unit, unit_symbol
 
 
@@ -112,3 +112,28 @@ def test_agrees_with_the_uncertainty_package() -> None:
 
     for value, u in _AGREEMENT_CASES:
         assert round_result(value, u)[:2] == engine_round(value, u), (value, u)
+
+
+def test_reference_and_indication_cells_are_rounded_to_the_place_of_u() -> None:
+    from calib_service.documents.certificate_data import MeasurementPoint, Text
+    from calib_service.documents.certificate_pdf import point_cells
+
+    relative = MeasurementPoint(
+        Text("Ib", "Ib"), 0.3, "%", 0.1, 2.0,
+        reference_value=0.07333333333333333, indication=0.07355333333333333, value_unit="kWh",
+    )  # fmt: skip
+    cells = point_cells(relative, "en")
+    # U = 0.1 % of 0.0733 kWh = 7.3e-5 kWh: two significant digits of U → the 10⁻⁶ place
+    assert cells[1:3] == ["0.073333 kWh", "0.073553 kWh"]
+    absolute = MeasurementPoint(
+        Text("10 V", "10 V"), 0.0021, "V", 0.012, 2.0,
+        reference_value=10.0000004, indication=10.00210049, value_unit="V",
+    )  # fmt: skip
+    assert point_cells(absolute, "en")[1:3] == ["10.000 V", "10.002 V"]
+    check = MeasurementPoint(
+        Text("T90", "T90"), 21.0, "s", None, None, reference_value=2.0 / 3.0, value_unit="s"
+    )
+    assert point_cells(check, "en")[1] == "0.666667 s"
+    assert format_significant(0.0) == "0" and format_significant(123456789.0, 3) == "123000000"
+    with pytest.raises(DocumentError):
+        format_significant(1.0, 0)
