@@ -9,7 +9,9 @@ and a non-zero exit status (never a traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -61,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("calib: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `calib ... | head`: the reader left; not an error of ours
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
     except Exception as exc:  # one line, no traceback, for every known error
         from api.errors import cli_exit_code, describe_error  # imported late: keeps --help fast
 

@@ -111,3 +111,18 @@ def test_db_upgrade_and_current(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert "upgraded to revision" in capsys.readouterr().out
     assert main(["db", "current", "--database", url]) == 0
     assert "head is" in capsys.readouterr().out
+
+
+def test_output_into_a_closed_pipe_is_not_a_traceback() -> None:
+    # `calib sim --list | head -1`: the reader goes away early
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "calib"), "sim", "--list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # gone before the first line is written (the interpreter takes a while to start)
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(30) == 0, err
+    assert err == ""
