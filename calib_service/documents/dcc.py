@@ -259,7 +259,8 @@ def _point_result(results: _E, point: MeasurementPoint, langs: tuple[str, ...]) 
     _text(res, "name", point.label, langs)
     data_el = _d(res, "data")
     if point.uncertainty is None or point.k is None:  # a check judged against its limit: no budget
-        _real(_quantity(data_el, _lbl("col.error"), langs), format_number(point.error), point.error_unit)
+        # its value is what the check measures (T90, drift, a pulse count), not an error of indication
+        _real(_quantity(data_el, _lbl("col.measured"), langs), format_number(point.error), point.error_unit)
     else:
         error, u, _ = round_result(point.error, point.uncertainty)
         _real(

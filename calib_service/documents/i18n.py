@@ -131,6 +131,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.reference": ("标准值", "Reference value"),
     "col.indication": ("示值", "Indication"),
     "col.error": ("误差", "Error"),
+    "col.measured": ("测得值", "Measured value"),
     "col.mpe": ("最大允许误差", "MPE"),
     "col.u": ("扩展不确定度 U", "Expanded uncertainty U"),
     "col.k": ("k", "k"),

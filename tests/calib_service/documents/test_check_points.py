@@ -43,6 +43,9 @@ def test_check_row_has_no_uncertainty(dcc_xsd: Path) -> None:
     check = next(r for r in results if "T90" in "".join(r.itertext()))
     assert check.find(".//si:expandedUnc", NS) is None
     assert check.find(".//si:value", NS).text == "30"
+    # a check reports what it measured, the results with a budget their error
+    names = {c.text for c in check.findall("./dcc:data/dcc:quantity/dcc:name/dcc:content", NS)}
+    assert {"测得值", "Measured value"} <= names and "误差" not in names
     others = [r for r in results if r is not check]
     assert all(r.find(".//si:expandedUnc", NS) is not None for r in others)
 
