@@ -56,7 +56,9 @@ class ProcedureEntry:
         one_of: Groups of roles of which the bench must have at least one (method choice).
         summary: What is tested, when a regulation has several bench procedures (JJG 225 parts).
         check_standards: Checks the roles of the bench's ``standards`` (raises on a role the procedure
-            does not use); None: those roles are not checked.
+            does not use); None: the generic check, a standards role must be one of ``roles`` (the
+            standard serving in that bench position) or of ``standard_roles``, and never ``dut``.
+        standard_roles: Standards roles that are not bench positions (a gas cylinder, the zero gas).
         required_ratings: Ratings without a default: a run without them is refused before anything is
             stored.
         run_parameters: Keys of ``ratings`` that steer one run (repeats, tests to skip, test volume) and
@@ -76,6 +78,7 @@ class ProcedureEntry:
     check_standards: Callable[[Bench], None] | None = None
     required_ratings: tuple[str, ...] = ()
     run_parameters: tuple[str, ...] = ()
+    standard_roles: tuple[str, ...] = ()
 
     def missing_ratings(self, ratings: Mapping[str, float]) -> list[str]:
         """The required ratings not in ``ratings``, as ``NAME (what it is)``."""
@@ -94,6 +97,15 @@ class ProcedureEntry:
         bench.check_roles(required=self.required, known=tuple(self.roles), procedure=self.code)
         if self.check_standards is not None:
             self.check_standards(bench)
+        else:
+            allowed = [r for r in (*self.roles, *self.standard_roles) if r != "dut"]
+            for role in bench.standards:
+                if role not in allowed:
+                    raise RecordValidationError(
+                        f"{bench.source}: standards role {role!r} is not used by {self.code}; its standards "
+                        f"roles are {', '.join(allowed)} (a misspelt role would leave its standard out of "
+                        "the budget)"
+                    )
         for group in self.one_of:
             if not any(role in bench.instruments for role in group):
                 raise RecordValidationError(
@@ -249,6 +261,7 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         "HJ75",
         {"span": "range, ppm"},
         required_ratings=("span",),
+        standard_roles=("cylinder", "zero_gas"),
     ),
     ProcedureEntry(
         "comparison",

@@ -283,14 +283,32 @@ def test_standards_roles_of_jjg635() -> None:
         with pytest.raises(RecordValidationError, match=message) as err:
             entry.check_bench(bench({role: "Y"}))
         assert "b.yaml" in str(err.value) and role in str(err.value)
-    # other procedures do not check their standards roles (unchanged)
-    lookup("comparison").check_bench(
-        parse_bench(
-            {
-                "name": "c",
-                "instruments": {"standard": {"driver": "manual"}, "dut": {"driver": "manual"}},
-                "standards": {"interferent_CO": "Y"},
-            },
-            source="c.yaml",
-        )
+    # the other procedures: a standard serves in a bench position or in a declared standards role
+
+
+def _bench_with_standards(standards: dict[str, str]) -> Bench:
+    return parse_bench(
+        {
+            "name": "c",
+            "instruments": {"standard": {"driver": "manual"}, "dut": {"driver": "manual"}},
+            "standards": standards,
+        },
+        source="c.yaml",
     )
+
+
+def test_standards_roles_of_the_other_procedures() -> None:
+    lookup("comparison").check_bench(_bench_with_standards({"standard": "S", "climate": "T"}))
+    for role in ("interferent_CO", "standrad", "dut"):
+        with pytest.raises(RecordValidationError, match="is not used by JJF") as err:
+            lookup("comparison").check_bench(_bench_with_standards({role: "S"}))
+        assert "c.yaml" in str(err.value) and "standard, climate" in str(err.value)
+    cems = parse_bench(
+        {
+            "name": "e",
+            "instruments": {"analyser": {"driver": "manual"}},
+            "standards": {"cylinder": "X", "zero_gas": "Z"},
+        },
+        source="e.yaml",
+    )
+    lookup("cems_co2").check_bench(cems)
