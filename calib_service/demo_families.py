@@ -376,8 +376,12 @@ def _gas_bench(stack: ExitStack, clock: ManualClock, case: FamilyCase, seed: int
             an.apply_gas(0.0)
         elif p["gas"] == "cylinder":
             an.apply_gas(c_true)
-        else:
+        elif p["gas"] == "interferent":  # JJG 635 interference: zero gas carrying the other gas
+            an.apply_gas(0.0, {str(p["species"]): float(p["cylinder"])})
+        elif p["gas"] == "dilution":
             an.apply_gas(c_true * gas.true_flow / (gas.true_flow + dil.true_flow))
+        else:
+            raise ValueError(f"the simulated gas bench cannot apply {p['gas']!r}")
 
     def ask(quantity: str, unit: str, prompt: str) -> float:
         if quantity in case.environment:
