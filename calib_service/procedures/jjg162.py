@@ -578,8 +578,12 @@ def evaluate_standard_meter(
                 "d_res", 0.0, "L", float(dut_resolution_l), "resolution of the meter (start and end)"
             ),
             constant_input("V_s", v_s, "L", "volume of the reference meter (mean of the runs)"),
-            rect_input(
-                "d_res_s", 0.0, "L", float(reference_resolution_l) / 2.0, "resolution of the reference"
+            triangular_input(
+                "d_res_s",
+                0.0,
+                "L",
+                float(reference_resolution_l),
+                "resolution of the reference totaliser (start and end)",
             ),
             normal_input(
                 "d_s",
