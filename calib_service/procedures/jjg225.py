@@ -55,6 +55,7 @@ __all__ = [
     "FormulaRow",
     "check_environment",
     "dtheta_points",
+    "energy_point",
     "evaluate_calculator",
     "evaluate_complete",
     "evaluate_flow_sensor",
@@ -699,23 +700,102 @@ def evaluate_complete(
         raise RecordValidationError(f"{CODE} {point}: give one reference volume per energy reading")
     if dtheta <= 0 or heat_coefficient_kwh_m3k <= 0 or min(reference_volume_l) <= 0:
         raise RecordValidationError(f"{CODE} {point}: Δθ, k and volumes must be > 0")
-    refs = [v / 1000.0 * heat_coefficient_kwh_m3k * dtheta for v in reference_volume_l]
+    value, row = mpe("complete", accuracy_class, dtheta=dtheta, dtheta_min=dtheta_min, q=q, qp=qp)
+    return energy_point(
+        point=point,
+        mpe_value=value,
+        limit_verified=row.verified,
+        indicated_kwh=indicated_kwh,
+        volume_l=reference_volume_l,
+        volume=("reference volume (mean)", volume_u_percent, volume_k, "reference volume, certificate"),
+        heat_coefficient_kwh_m3k=heat_coefficient_kwh_m3k,
+        heat_coefficient_u_percent=heat_coefficient_u_percent,
+        heat_coefficient_description=("heat coefficient (EN 1434-1 table)", "heat coefficient"),
+        dtheta=dtheta,
+        dtheta_u=(reference_dtheta_u_k, reference_dtheta_k),
+        dtheta_description=("reference Δθ", "reference thermometers, Δθ"),
+        dut_resolution_kwh=dut_resolution_kwh,
+        energy_description="energy indicated (mean)",
+        pooled_sd_percent=pooled_sd_percent,
+        cmc_percent=cmc_percent,
+        decision_rule=decision_rule,
+    )
+
+
+def energy_point(
+    *,
+    point: str,
+    mpe_value: float,
+    limit_verified: bool,
+    indicated_kwh: Sequence[float],
+    volume_l: Sequence[float],
+    volume: tuple[str, float, float, str] | str,
+    heat_coefficient_kwh_m3k: float,
+    heat_coefficient_u_percent: float,
+    heat_coefficient_description: tuple[str, str],
+    dtheta: float,
+    dtheta_u: tuple[float, float],
+    dtheta_description: tuple[str, str],
+    dut_resolution_kwh: float,
+    energy_description: str,
+    pooled_sd_percent: float | None,
+    cmc_percent: float | None,
+    decision_rule: str,
+) -> PointResult:
+    """Energy error E = (Q_i + δ_res)/(V (1 + δ_V) · k_h (1 + δ_k) · (Δθ + δ_D)) − 1 + δ_rep (mean of runs).
+
+    Shared by the complete meter (reference volume with its certificate) and the calculator on simulated
+    signals (``volume`` a description only: a pulse count times the pulse weight is exact, no δ_V). The
+    energy is read before and after each run, so its resolution is triangular with half-width one digit.
+
+    Args:
+        point: Label.
+        mpe_value: MPE at the point, %.
+        limit_verified: Whether the MPE formula is verified.
+        indicated_kwh: Energy shown, kWh, per run.
+        volume_l: Volume, L, per run.
+        volume: ``(description, U %, k, source)`` of an uncertain volume, or the description of an exact one.
+        heat_coefficient_kwh_m3k: k_h, kWh/(m³·K).
+        heat_coefficient_u_percent: Relative standard uncertainty of k_h, %.
+        heat_coefficient_description: (estimate, uncertainty) descriptions of k_h.
+        dtheta: Δθ, K.
+        dtheta_u: (U, k) of Δθ, K.
+        dtheta_description: (estimate, uncertainty) descriptions of Δθ.
+        dut_resolution_kwh: Resolution of the energy register, kWh.
+        energy_description: Description of Q_i.
+        pooled_sd_percent: Repeatability s of one run, %.
+        cmc_percent: CMC (U, k = 2), %.
+        decision_rule: ``jjf1094``, ``simple`` or ``guard``.
+
+    Returns:
+        The point result (error in %).
+    """
+    refs = [v / 1000.0 * heat_coefficient_kwh_m3k * dtheta for v in volume_l]
     errors = [(i / r - 1.0) * 100.0 for i, r in zip(indicated_kwh, refs, strict=True)]
     mean_err = _mean(errors)
-    value, row = mpe("complete", accuracy_class, dtheta=dtheta, dtheta_min=dtheta_min, q=q, qp=qp)
     e_i = _mean(indicated_kwh)
+    exact_volume = isinstance(volume, str)
+    volume_inputs: list[dict[str, Any]] = (
+        [constant_input("V", _mean(volume_l), "L", volume)]
+        if isinstance(volume, str)
+        else [
+            constant_input("V", _mean(volume_l), "L", volume[0]),
+            normal_input("d_V", 0.0, "percent", volume[1], volume[2], volume[3]),
+        ]
+    )
     spec = {
         "measurand": {"name": "E", "unit": "percent"},
-        "model": "(Q_i + d_res)/(V*(1 + d_V)*k_h*(1 + d_k)*(D + d_D)) - 1 + d_rep",
+        "model": "(Q_i + d_res)/(V*"
+        + ("" if exact_volume else "(1 + d_V)*")
+        + "k_h*(1 + d_k)*(D + d_D)) - 1 + d_rep",
         "inputs": [
-            constant_input("Q_i", e_i, "kWh", "energy indicated (mean)"),
+            constant_input("Q_i", e_i, "kWh", energy_description),
             triangular_input(
                 "d_res", 0.0, "kWh", dut_resolution_kwh, "resolution of the energy register (start and end)"
             ),
-            constant_input("V", _mean(reference_volume_l), "L", "reference volume (mean)"),
-            normal_input("d_V", 0.0, "percent", volume_u_percent, volume_k, "reference volume, certificate"),
+            *volume_inputs,
             constant_input(
-                "k_h", float(heat_coefficient_kwh_m3k), "kWh/(m**3*K)", "heat coefficient (EN 1434-1 table)"
+                "k_h", float(heat_coefficient_kwh_m3k), "kWh/(m**3*K)", heat_coefficient_description[0]
             ),
             {
                 "name": "d_k",
@@ -723,12 +803,10 @@ def evaluate_complete(
                 "unit": "percent",
                 "distribution": "normal",
                 "standard_uncertainty": float(heat_coefficient_u_percent),
-                "description": "heat coefficient",
+                "description": heat_coefficient_description[1],
             },
-            constant_input("D", float(dtheta), "K", "reference Δθ"),
-            normal_input(
-                "d_D", 0.0, "K", reference_dtheta_u_k, reference_dtheta_k, "reference thermometers, Δθ"
-            ),
+            constant_input("D", float(dtheta), "K", dtheta_description[0]),
+            normal_input("d_D", 0.0, "K", dtheta_u[0], dtheta_u[1], dtheta_description[1]),
             repeatability_input(
                 "d_rep",
                 [e - mean_err for e in errors],
@@ -745,8 +823,8 @@ def evaluate_complete(
         indication=e_i,
         unit="kWh",
         error_unit="%",
-        mpe=value,
+        mpe=mpe_value,
         cmc=cmc_percent,
         decision_rule=decision_rule,
-        limit_verified=row.verified,
+        limit_verified=limit_verified,
     )

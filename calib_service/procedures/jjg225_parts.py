@@ -23,11 +23,6 @@ from calib_service.errors import RecordValidationError
 from calib_service.procedures import jjg225
 from calib_service.procedures.common import (
     PointResult,
-    constant_input,
-    finish_point,
-    normal_input,
-    rect_input,
-    repeatability_input,
 )
 
 __all__ = [
@@ -316,58 +311,31 @@ def evaluate_calculator_signals(
         raise RecordValidationError(f"{jjg225.CODE} {point}: give one simulated volume per energy reading")
     if dtheta <= 0 or heat_coefficient_kwh_m3k <= 0 or min(volume_l) <= 0 or min(indicated_kwh) <= 0:
         raise RecordValidationError(f"{jjg225.CODE} {point}: Δθ, k, volumes and energies must be > 0")
-    refs = [v / 1000.0 * heat_coefficient_kwh_m3k * dtheta for v in volume_l]
-    errors = [(i / r - 1.0) * 100.0 for i, r in zip(indicated_kwh, refs, strict=True)]
-    mean_err = sum(errors) / len(errors)
     value, row = jjg225.mpe("calculator", accuracy_class, dtheta=dtheta, dtheta_min=dtheta_min)
-    q_i = sum(indicated_kwh) / len(indicated_kwh)
-    spec = {
-        "measurand": {"name": "E", "unit": "percent"},
-        "model": "(Q_i + d_res)/(V*k_h*(1 + d_k)*(D + d_D)) - 1 + d_rep",
-        "inputs": [
-            constant_input("Q_i", q_i, "kWh", "energy shown by the calculator (mean)"),
-            rect_input("d_res", 0.0, "kWh", dut_resolution_kwh / 2.0, "resolution of the energy register"),
-            constant_input(
-                "V", sum(volume_l) / len(volume_l), "L", "simulated volume: pulse count × pulse weight"
-            ),
-            constant_input(
-                "k_h",
-                float(heat_coefficient_kwh_m3k),
-                "kWh/(m**3*K)",
-                "heat coefficient (EN 1434-1, IAPWS-IF97)",
-            ),
-            {
-                "name": "d_k",
-                "value": 0.0,
-                "unit": "percent",
-                "distribution": "normal",
-                "standard_uncertainty": float(heat_coefficient_u_percent),
-                "description": "heat coefficient (formulation and pressure)",
-            },
-            constant_input("D", float(dtheta), "K", "simulated Δθ = θ(R_f) − θ(R_r)"),
-            normal_input(
-                "d_D", 0.0, "K", dtheta_u_k, dtheta_k, "resistance simulator, certificate, carried to Δθ"
-            ),
-            repeatability_input(
-                "d_rep",
-                [e - mean_err for e in errors],
-                "percent",
-                "repeatability of the runs",
-                pooled_sd=pooled_sd_percent,
-            ),
-        ],
-    }
-    return finish_point(
+    return jjg225.energy_point(
         point=point,
-        spec=spec,
-        reference=sum(refs) / len(refs),
-        indication=q_i,
-        unit="kWh",
-        error_unit="%",
-        mpe=value,
-        cmc=cmc_percent,
-        decision_rule=decision_rule,
+        mpe_value=value,
         limit_verified=row.verified,
+        indicated_kwh=indicated_kwh,
+        volume_l=volume_l,
+        volume="simulated volume: pulse count × pulse weight",
+        heat_coefficient_kwh_m3k=heat_coefficient_kwh_m3k,
+        heat_coefficient_u_percent=heat_coefficient_u_percent,
+        heat_coefficient_description=(
+            "heat coefficient (EN 1434-1, IAPWS-IF97)",
+            "heat coefficient (formulation and pressure)",
+        ),
+        dtheta=dtheta,
+        dtheta_u=(dtheta_u_k, dtheta_k),
+        dtheta_description=(
+            "simulated Δθ = θ(R_f) − θ(R_r)",
+            "resistance simulator, certificate, carried to Δθ",
+        ),
+        dut_resolution_kwh=dut_resolution_kwh,
+        energy_description="energy shown by the calculator (mean)",
+        pooled_sd_percent=pooled_sd_percent,
+        cmc_percent=cmc_percent,
+        decision_rule=decision_rule,
     )
 
 
