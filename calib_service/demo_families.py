@@ -278,6 +278,8 @@ def _flow_bench(stack: ExitStack, clock: ManualClock, case: FamilyCase, seed: in
         "meter_gauge": 0.62,
         "prover_temperature": 20.3,
         "meter_temperature": 20.6,
+        "pressure_loss": 118.0,  # Pa across the meter at qmax (JJG 577 check)
+        "cyclic_test_volume": 12.1,  # L for 10 cycles, when a marked cyclic volume is given
     }
 
     def operator(action: str, p: Mapping[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""JJG 577 diaphragm gas meters: indication error at qmin, qt (= 0.1 qmax) and qmax.
+"""JJG 577 diaphragm gas meters: error at qmin, qt (= 0.1 qmax) and qmax; pressure loss; cyclic volume.
 
 The limit figures are those of OIML R 137 / GB/T 6968 as quoted in ``shared/domain/regulations.md`` §1
 and are **not verified** against JJG 577 itself (status U). The reference is a bell prover (its
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from calib_service.errors import RecordValidationError
 from calib_service.procedures import common
 from calib_service.procedures.common import (
+    CheckResult,
     EnvLimit,
     LimitRow,
     PointResult,
@@ -39,11 +40,13 @@ from calib_service.procedures.common import (
 __all__ = [
     "CLASSES",
     "CODE",
+    "CYCLIC_VOLUME_LIMIT",
     "DATA_VERSION",
     "ENVIRONMENT",
     "FAMILY",
     "KIND",
     "LIMITS",
+    "PRESSURE_LOSS_LIMITS",
     "QT_OVER_QMAX",
     "ROLES",
     "ROUNDING_INTERVAL",
@@ -51,7 +54,9 @@ __all__ = [
     "TITLE_ZH",
     "FlowPoint",
     "GasRun",
+    "check_cyclic_volume",
     "check_environment",
+    "check_pressure_loss",
     "evaluate_point",
     "flow_points",
     "mpe_for",
@@ -61,7 +66,7 @@ CODE = "JJG 577-2012"
 TITLE_ZH = "膜式燃气表检定规程"
 TITLE_EN = "Verification Regulation of Diaphragm Gas Meters"
 FAMILY = "gas"
-DATA_VERSION = "2026.12-1"
+DATA_VERSION = "2026.12-2"
 #: Procedure kind stored with the record.
 KIND = "verification"
 
@@ -86,6 +91,28 @@ LIMITS: tuple[LimitRow, ...] = (
     LimitRow("high_flow", "1.5", "qt ≤ q ≤ qmax", 1.5, "%", False, _SRC),
     LimitRow("low_flow", "1.0", "qmin ≤ q < qt", 2.0, "%", False, _SRC),
     LimitRow("high_flow", "1.0", "qt ≤ q ≤ qmax", 1.0, "%", False, _SRC),
+)
+
+_SRC_PL = (
+    "design (I), after the maximum pressure absorption of EN 1359 as remembered, not read: "
+    "regulations.md §1 names pressure loss a JJG 577 item but gives no limit; enter JJG 577-2012's figure"
+)
+#: Pressure loss (total pressure absorption) at qmax, by qmax: (largest qmax in m³/h, limit row).
+PRESSURE_LOSS_LIMITS: tuple[tuple[float, LimitRow], ...] = (
+    (16.0, LimitRow("pressure_loss", "all", "qmax ≤ 16 m³/h, air at qmax", 200.0, "Pa", False, _SRC_PL)),
+    (40.0, LimitRow("pressure_loss", "all", "16 < qmax ≤ 40 m³/h", 300.0, "Pa", False, _SRC_PL)),
+    (160.0, LimitRow("pressure_loss", "all", "40 < qmax ≤ 160 m³/h", 400.0, "Pa", False, _SRC_PL)),
+)
+#: Deviation of the measured cyclic volume from the one marked on the meter.
+CYCLIC_VOLUME_LIMIT = LimitRow(
+    "cyclic_volume",
+    "all",
+    "measured volume per cycle vs the marked V",
+    5.0,
+    "%",
+    False,
+    "design (I), after EN 1359 as remembered, not read: regulations.md §1 names cyclic volume a JJG 577 "
+    "item but gives no limit; enter JJG 577-2012's figure",
 )
 
 #: qt/qmax (regulations.md: qt ≈ 0.1 qmax; U).
@@ -372,3 +399,56 @@ def evaluate_point(
         rounding_interval=ROUNDING_INTERVAL[accuracy_class][0],
         limit_verified=row.verified,
     )
+
+
+def check_pressure_loss(qmax: float, pressure_loss_pa: float) -> CheckResult:
+    """Pressure loss across the meter with air at qmax against the limit for its size.
+
+    Args:
+        qmax: Maximum flow, m³/h (selects the limit row).
+        pressure_loss_pa: Differential pressure measured across the meter, Pa.
+
+    Returns:
+        The check (Pa).
+
+    Raises:
+        RecordValidationError: a negative pressure loss, or a qmax outside the table (> 160 m³/h).
+
+    >>> check_pressure_loss(6.0, 120.0).decision, check_pressure_loss(6.0, 230.0).decision
+    ('pass', 'fail')
+    """
+    if pressure_loss_pa < 0:
+        raise RecordValidationError(f"{CODE}: pressure loss must be >= 0 Pa, got {pressure_loss_pa:g}")
+    for largest, row in PRESSURE_LOSS_LIMITS:
+        if qmax <= largest:
+            return CheckResult.judge("pressure_loss", pressure_loss_pa, "Pa", row)
+    raise RecordValidationError(
+        f"{CODE}: no pressure-loss limit for qmax = {qmax:g} m³/h (the table ends at "
+        f"{PRESSURE_LOSS_LIMITS[-1][0]:g} m³/h, the scope of the regulation's revision)"
+    )
+
+
+def check_cyclic_volume(marked_l: float, measured_l: float, cycles: int) -> CheckResult:
+    """Measured cyclic volume (volume over ``cycles`` cycles of the measuring element) vs the marked one.
+
+    Args:
+        marked_l: Cyclic volume V marked on the meter, L.
+        measured_l: Volume that passed the meter in ``cycles`` cycles, at the meter's conditions, L.
+        cycles: Number of whole cycles counted.
+
+    Returns:
+        The check: (measured_l / cycles / marked_l − 1) × 100 %.
+
+    Raises:
+        RecordValidationError: non-positive volumes or cycle count.
+
+    >>> round(check_cyclic_volume(1.2, 12.3, 10).value, 6), check_cyclic_volume(1.2, 12.3, 10).decision
+    (2.5, 'pass')
+    """
+    if marked_l <= 0 or measured_l <= 0 or cycles < 1:
+        raise RecordValidationError(
+            f"{CODE}: cyclic volume needs a marked V > 0, a measured volume > 0 and at least one cycle "
+            f"(got {marked_l:g} L, {measured_l:g} L, {cycles} cycles)"
+        )
+    deviation = (measured_l / cycles / marked_l - 1.0) * 100.0
+    return CheckResult.judge("cyclic_volume", deviation, "%", CYCLIC_VOLUME_LIMIT)

@@ -13,6 +13,11 @@ whose readings are all stored is reused after a crash; an incomplete one is repe
 Parameters: ``qmin``, ``qmax`` (m³/h), ``test_volume_l`` (2000), ``runs`` (2), ``resolution_l``
 (register scale interval, 10), ``pooled_sd_percent`` (0.1), ``barometer_u_kpa`` (0.05),
 ``gauge_u_kpa`` (0.01), ``thermometer_u_c`` (0.1), all U at k = 2.
+
+Then the checks (no budget, judged against their limit): the pressure loss across the meter with air at
+qmax (typed in from the differential gauge, Pa; ``pressure_loss`` 0 skips it), and, when the marked
+cyclic volume is known (``cyclic_volume_l``, a device rating), the volume of ``cycles`` (10) whole
+cycles of the measuring element (typed in, at the meter's conditions) against it.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from __future__ import annotations
 from calib_service.procedures import jjg577
 from calib_service.procedures.run_support import Station, Take, bench_run
 
-__all__ = ["REQUIRED_ROLES", "run"]
+__all__ = ["CYCLIC_SEQ", "PRESSURE_LOSS_SEQ", "REQUIRED_ROLES", "run"]
 
 REQUIRED_ROLES: tuple[str, ...] = ("dut", "reference")
+#: Point numbers of the checks after the three flow points.
+PRESSURE_LOSS_SEQ, CYCLIC_SEQ = 4, 5
 
 _START = Take("meter_start", "dut", "L", "meter register at start, L", lambda d: d.read_volume())
 _AFTER = (
@@ -86,3 +93,51 @@ def run(st: Station) -> None:
             decision_rule=s.decision_rule,
         )
         st.store(seq, result, flow_m3_h=flow, runs=runs, test_volume_l=volume_l)
+    # checks at fixed point numbers (4: pressure loss, 5: cyclic volume), so a resume finds them
+    if s.rating("pressure_loss", 1.0) and not st.done(PRESSURE_LOSS_SEQ, "pressure_loss"):
+        have = st.stored(PRESSURE_LOSS_SEQ, "pressure_loss", "Pa")
+        if not have:
+            st.act(
+                "pressure_loss",
+                f"[{PRESSURE_LOSS_SEQ}] pressure loss: pass air at qmax = {qmax:g} m³/h through the meter",
+                point=PRESSURE_LOSS_SEQ,
+                flow=qmax,
+            )
+        loss = (
+            have[-1]
+            if have
+            else st.take(
+                role="gauges",
+                quantity="pressure_loss",
+                unit="Pa",
+                seq=PRESSURE_LOSS_SEQ,
+                prompt="differential pressure across the meter at qmax, Pa",
+            )
+        )
+        st.store_check(PRESSURE_LOSS_SEQ, jjg577.check_pressure_loss(qmax, loss), flow_m3_h=qmax)
+    if "cyclic_volume_l" not in s.ratings:
+        st.say(f"[{CYCLIC_SEQ}] cyclic volume: no marked V (--param cyclic_volume_l=V), not tested")
+    elif not st.done(CYCLIC_SEQ, "cyclic_volume"):
+        cycles = int(s.rating("cycles", 10))
+        have = st.stored(CYCLIC_SEQ, "cyclic_test_volume", "L")
+        if not have:
+            st.act(
+                "cycles",
+                f"[{CYCLIC_SEQ}] cyclic volume: pass {cycles} whole cycles of the measuring element",
+                point=CYCLIC_SEQ,
+                cycles=cycles,
+            )
+        measured = (
+            have[-1]
+            if have
+            else st.take(
+                role="reference",
+                quantity="cyclic_test_volume",
+                unit="L",
+                seq=CYCLIC_SEQ,
+                prompt=f"volume for {cycles} cycles at the meter's conditions, L",
+            )
+        )
+        marked = float(s.ratings["cyclic_volume_l"])
+        check = jjg577.check_cyclic_volume(marked, measured, cycles)
+        st.store_check(CYCLIC_SEQ, check, cycles=cycles, marked_l=marked)

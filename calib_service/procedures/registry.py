@@ -179,8 +179,15 @@ _ENTRIES: tuple[ProcedureEntry, ...] = (
         jjg577.CLASSES,
         jjg577_run.run,
         "1.5",
-        {"qmin": "qmin, m³/h", "qmax": "qmax, m³/h"},
+        {
+            "qmin": "qmin, m³/h",
+            "qmax": "qmax, m³/h",
+            "cyclic_volume_l": "marked cyclic volume V, L (the cyclic-volume test runs when given)",
+            "cycles": "cycles counted for the cyclic volume (10)",
+            "pressure_loss": "pressure-loss test at qmax: 1 run (default), 0 skip",
+        },
         required_ratings=("qmin", "qmax"),
+        run_parameters=("cycles", "pressure_loss"),
     ),
     ProcedureEntry(
         "jjg225",

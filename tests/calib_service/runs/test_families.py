@@ -62,7 +62,9 @@ def _run(engine: Engine, family: str) -> tuple[int, list[CalibrationPoint], list
 def _relative_family(engine: Engine, family: str, expected_decision: str) -> int:
     case = FAMILIES[family]
     cid, points, readings = _run(engine, family)
-    assert len(points) == 3
+    checks = [p for p in points if p.parameters.get("check")]  # JJG 577: pressure loss
+    points = [p for p in points if not p.parameters.get("check")]
+    assert len(points) == 3 and len(checks) == (1 if family == "gas" else 0)
     for p in points:
         assert p.error_unit == "percent"
         assert abs(p.error - case.error_percent) <= p.expanded_uncertainty, p.label
@@ -94,8 +96,9 @@ def test_flow_meters_water_gas_heat_standard_meter(engine: Engine) -> None:
                 )
             ).all()
         )
-    # +2.0 % against ±3 % at qmin and ±1.5 % at qt and qmax (JJG 577, class 1.5)
-    assert decisions == {"qmin": "pass", "qt": "fail", "qmax": "fail"}
+    # +2.0 % against ±3 % at qmin and ±1.5 % at qt and qmax (JJG 577, class 1.5); 118 Pa typed in for the
+    # pressure loss at qmax = 6 m³/h (limit 200 Pa); no marked cyclic volume, so that test is not run
+    assert decisions == {"qmin": "pass", "qt": "fail", "qmax": "fail", "pressure_loss": "pass"}
     _relative_family(engine, "heat", "pass")
     # standard-meter method: the reference flowmeter's totaliser through the generic Modbus driver
     cid = _relative_family(engine, "water-sm", "pass")
