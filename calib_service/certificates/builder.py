@@ -224,10 +224,32 @@ def _traceability(session: Session, cal: Calibration, standards: tuple[StandardU
     )
 
 
+#: Printed names of the check points, whose stored label is the check's code.
+CHECK_LABELS: dict[str, tuple[str, str]] = {
+    "repeatability": ("重复性", "Repeatability"),
+    "response_time": ("响应时间 T90", "Response time T90"),
+    "zero_drift": ("零点漂移", "Zero drift"),
+    "span_drift": ("量程漂移", "Span drift"),
+    "pressure_loss": ("压力损失", "Pressure loss"),
+    "cyclic_volume": ("回转体积", "Cyclic volume"),
+}
+
+
+def _label(p: CalibrationPoint) -> Text:
+    """The point's printed name: a check by its Chinese and English name, else the stored label."""
+    if p.parameters.get("check"):
+        if p.label in CHECK_LABELS:
+            return Text(*CHECK_LABELS[p.label])
+        if p.label.startswith("interference_"):
+            gas = p.label.removeprefix("interference_")
+            return Text(f"{gas} 干扰", f"Interference of {gas}")
+    return Text(p.label, str(p.parameters.get("label_en") or ""))
+
+
 def _point(p: CalibrationPoint) -> MeasurementPoint:
     check = bool(p.parameters.get("check"))  # drift, repeatability, T90: value against limit, no budget
     return MeasurementPoint(
-        label=Text(p.label, str(p.parameters.get("label_en") or "")),
+        label=_label(p),
         error=p.error,
         error_unit=p.error_unit,
         uncertainty=None if check else p.expanded_uncertainty,

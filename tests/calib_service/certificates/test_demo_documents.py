@@ -92,3 +92,21 @@ def test_demo_documents(engine: Engine, tmp_path: Path) -> None:
     with factory() as s:
         issued = len(s.scalars(select(IssuedCertificate)).all())
     assert rows["出具证书"][1] == issued == len(docs.seeded_calibrations) + 1
+
+
+def test_check_points_print_their_chinese_and_english_names() -> None:
+    from calib_service.certificates.builder import CHECK_LABELS, _label
+
+    def point(label: str, **parameters: object) -> CalibrationPoint:
+        return CalibrationPoint(label=label, parameters=parameters)
+
+    assert (_label(point("pressure_loss", check=True)).zh, _label(point("pressure_loss", check=True)).en) == (
+        "压力损失",
+        "Pressure loss",
+    )
+    assert _label(point("interference_CO", check=True)).zh == "CO 干扰"
+    assert _label(point("interference_CO", check=True)).en == "Interference of CO"
+    # a measured point keeps its stored label; a check code only becomes a name when it is a check
+    assert _label(point("qmax")).zh == "qmax"
+    assert _label(point("response_time")).zh == "response_time"
+    assert {"repeatability", "response_time", "zero_drift", "span_drift"} <= set(CHECK_LABELS)
