@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calib_service.procedures import jjg225
+from calib_service.procedures import jjg225, jjg225_budgets
 from calib_service.procedures.jjg225_run import guard_part
 from calib_service.procedures.run_support import Station, Take, bench_run
 from instruments.drivers.base import Reading
@@ -126,7 +126,7 @@ def run(st: Station) -> None:
             continue
         q = (low + high) / 2.0
         taken = [_one_run(st, seq, r, q, volume_l) for r in range(1, runs + 1)]
-        result = jjg225.evaluate_flow_sensor(
+        result = jjg225_budgets.evaluate_flow_sensor(
             point=label,
             q=q,
             qp=qp,

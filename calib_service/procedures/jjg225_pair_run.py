@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from calib_service.procedures import jjg225, jjg225_parts
+from calib_service.procedures import jjg225_budgets, jjg225_parts
 from calib_service.procedures.jjg225_flow_run import read_quantity
 from calib_service.procedures.jjg225_run import guard_part
 from calib_service.procedures.run_support import Station
@@ -115,7 +115,7 @@ def run(st: Station) -> None:
             )
         taken = [_one_reading(st, seq, r) for r in range(1, n + 1)]
         d_ref = sum(h - c for _, h, c in taken) / n
-        result = jjg225.evaluate_temperature_pair(
+        result = jjg225_budgets.evaluate_temperature_pair(
             point=f"{sp.label} ({sp.dtheta:g} K)",
             dtheta_min=dtheta_min,
             accuracy_class=cls,

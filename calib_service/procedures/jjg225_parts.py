@@ -1,8 +1,8 @@
 """JJG 225-2024 sub-assembly tests: bath and signal set-ups, the heat coefficient, the calculator budget.
 
-The MPE formulas of the sub-assemblies and the evaluation of the flow sensor and the temperature-sensor
-pair are in :mod:`calib_service.procedures.jjg225`; this module adds what the bench procedures of the
-sub-assemblies need (``jjg225_flow_run``, ``jjg225_pair_run``, ``jjg225_calc_run``):
+The MPE formulas of the sub-assemblies are in :mod:`calib_service.procedures.jjg225` and the budgets of
+every point in :mod:`calib_service.procedures.jjg225_budgets`; this module adds what the bench procedures
+of the sub-assemblies need (``jjg225_flow_run``, ``jjg225_pair_run``, ``jjg225_calc_run``):
 
 * the temperature-difference set points and the bath temperatures of the pair and calculator tests
   (:data:`DTHETA_SETUP`, :func:`dtheta_setpoints`), as versioned data marked **not verified**;
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from calib_service.errors import RecordValidationError
-from calib_service.procedures import jjg225
+from calib_service.procedures import jjg225, jjg225_budgets
 from calib_service.procedures.common import (
     PointResult,
 )
@@ -307,12 +307,8 @@ def evaluate_calculator_signals(
     Raises:
         RecordValidationError: mismatched or non-positive values.
     """
-    if not indicated_kwh or len(indicated_kwh) != len(volume_l):
-        raise RecordValidationError(f"{jjg225.CODE} {point}: give one simulated volume per energy reading")
-    if dtheta <= 0 or heat_coefficient_kwh_m3k <= 0 or min(volume_l) <= 0 or min(indicated_kwh) <= 0:
-        raise RecordValidationError(f"{jjg225.CODE} {point}: Δθ, k, volumes and energies must be > 0")
     value, row = jjg225.mpe("calculator", accuracy_class, dtheta=dtheta, dtheta_min=dtheta_min)
-    return jjg225.energy_point(
+    return jjg225_budgets.energy_point(
         point=point,
         mpe_value=value,
         limit_verified=row.verified,

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from calib_service.errors import RecordValidationError
 from calib_service.models import RawReading
-from calib_service.procedures import jjg225
+from calib_service.procedures import jjg225, jjg225_budgets
 from calib_service.procedures.run_support import Station, Take, bench_run
 
 __all__ = ["QUANTITIES", "REQUIRED_ROLES", "guard_part", "run"]
@@ -135,7 +135,7 @@ def run(st: Station) -> None:
         q = (low + high) / 2.0
         taken = [_one_run(st, seq, r, q, volume_l, supply, supply - dtheta) for r in range(1, runs + 1)]
         dth = sum(t[2] for t in taken) / len(taken)
-        result = jjg225.evaluate_complete(
+        result = jjg225_budgets.evaluate_complete(
             point=f"{label}, {dtheta:g} K",
             q=q,
             qp=qp,

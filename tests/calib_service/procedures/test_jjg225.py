@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from calib_service.errors import RecordValidationError
-from calib_service.procedures import jjg225
+from calib_service.procedures import jjg225, jjg225_budgets
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_flow_sensor_recovers_error() -> None:
     rng = np.random.default_rng(225)
     ref = [100.0, 100.0, 100.0]
     shown = [round(v * (1 + (1.1 + rng.normal(0, 0.05)) / 100), 3) for v in ref]
-    r = jjg225.evaluate_flow_sensor(
+    r = jjg225_budgets.evaluate_flow_sensor(
         point="0.1qp",
         q=0.15,
         qp=1.5,
@@ -100,7 +100,7 @@ def test_temperature_pair_recovers_error() -> None:
     cold = [35.0 + rng.normal(0, 0.002) for _ in range(4)]
     # pair reads Δθ 0.6 % high
     shown = [round((h - c) * 1.006, 3) for h, c in zip(hot, cold, strict=True)]
-    r = jjg225.evaluate_temperature_pair(
+    r = jjg225_budgets.evaluate_temperature_pair(
         point="10-20 K",
         dtheta_min=3.0,
         accuracy_class="2",
@@ -117,7 +117,7 @@ def test_temperature_pair_recovers_error() -> None:
 
 
 def test_calculator_and_complete() -> None:
-    calc = jjg225.evaluate_calculator(
+    calc = jjg225_budgets.evaluate_calculator(
         point="Δθ 10 K",
         dtheta=10.0,
         dtheta_min=3.0,
@@ -133,7 +133,7 @@ def test_calculator_and_complete() -> None:
     assert calc.mpe == pytest.approx(0.8)
     assert calc.decision == "pass"
     # complete: V = 500 L, k = 1.1545 kWh/(m³·K), Δθ = 20 K → E_ref = 0.5 × 1.1545 × 20 = 11.545 kWh
-    comp = jjg225.evaluate_complete(
+    comp = jjg225_budgets.evaluate_complete(
         point="qp, 20 K",
         q=1.5,
         qp=1.5,
@@ -169,7 +169,7 @@ def test_environment() -> None:
 )
 def test_flow_sensor_decision_at_the_formula_limit(error: float, expected: str) -> None:
     # class 2 flow sensor at qp/q = 10: MPE = 2 + 0.02 × 10 = 2.2 %; U ≈ 0.1 % ≤ MPEV/3 → |E| ≤ 2.2 passes
-    r = jjg225.evaluate_flow_sensor(
+    r = jjg225_budgets.evaluate_flow_sensor(
         point="0.1qp",
         q=0.15,
         qp=1.5,

@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from calib_service.procedures import cems_co2, jjg162, jjg225, jjg577, jjg635, water
+from calib_service.procedures import cems_co2, jjg162, jjg225_budgets, jjg577, jjg635, water
 from calib_service.procedures.analyser import Dilution
 from instruments.clock import ManualClock
 from instruments.drivers.cjt188_meter import Cjt188Meter
@@ -231,7 +231,7 @@ def test_heat_meter_complete_on_simulator() -> None:
             energies.append(meter.read_heat().as_quantity().to("kWh").magnitude - e0)
             volumes.append((sim.true_volume - v0) * 1000.0)  # the bench's reference volume, L
         link.close()
-    r = jjg225.evaluate_complete(
+    r = jjg225_budgets.evaluate_complete(
         point="qp, 20 K",
         q=1.5,
         qp=1.5,
