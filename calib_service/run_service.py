@@ -189,11 +189,12 @@ def _ratings(entry: ProcedureEntry, dut: Equipment | None, params: Mapping[str, 
     stored.update({k: float(v) for k, v in params.items()})
     missing = entry.missing_ratings(stored)
     if missing:
-        names = " ".join(f"--param {m.split(' ')[0]}=VALUE" for m in missing)
+        what = ", ".join(f"{m} ({entry.ratings.get(m, '')})" for m in missing)
+        give = " ".join(f"--param {m}=VALUE" for m in missing)
         device = "the new device" if dut is None else f"device {dut.serial}"
         raise RecordValidationError(
-            f"{entry.code} needs the device ratings {', '.join(missing)}; none is stored with {device}: "
-            f"give {names} (nothing was stored)"
+            f"{entry.code} needs the device ratings {what}; none is stored with {device}: "
+            f"give {give} (nothing was stored)"
         )
     return stored
 

@@ -81,8 +81,8 @@ class ProcedureEntry:
     standard_roles: tuple[str, ...] = ()
 
     def missing_ratings(self, ratings: Mapping[str, float]) -> list[str]:
-        """The required ratings not in ``ratings``, as ``NAME (what it is)``."""
-        return [f"{r} ({self.ratings.get(r, '')})" for r in self.required_ratings if r not in ratings]
+        """The names of the required ratings not in ``ratings``."""
+        return [r for r in self.required_ratings if r not in ratings]
 
     def device_ratings(self, params: Mapping[str, float]) -> dict[str, float]:
         """The part of ``params`` stored with a new device: its ratings, not this run's parameters."""
